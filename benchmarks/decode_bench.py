@@ -1,0 +1,53 @@
+"""Decode throughput on one core: the public vectors, keys applied, cycled to N telegrams.
+
+Prints telegrams/s, the error count and peak RSS. Usage: python benchmarks/decode_bench.py [N]
+"""
+
+from __future__ import annotations
+
+import collections
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._vectors import frames_and_keys
+from decoders import Decoder
+
+
+def main() -> None:
+    total = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    frames, keys = frames_and_keys()
+    decoder = Decoder(keys)
+    stream = [frames[i % len(frames)] for i in range(total)]
+    per_driver: dict[str, float] = collections.defaultdict(float)
+    per_driver_n: collections.Counter[str] = collections.Counter()
+    errors = 0
+    start = time.perf_counter()
+    for raw in stream:
+        t = decoder.decode_safe(raw)
+        errors += t.error is not None
+    elapsed = time.perf_counter() - start
+    # Per-family cost, measured separately so the headline figure has no timing overhead.
+    for raw in frames * 50:
+        t0 = time.perf_counter()
+        t = decoder.decode_safe(raw)
+        dt = time.perf_counter() - t0
+        name = t.driver or "generic"
+        per_driver[name] += dt
+        per_driver_n[name] += 1
+    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"telegrams: {total} ({len(frames)} distinct frames cycled)")
+    print(f"errors: {errors}")
+    print(f"elapsed: {elapsed:.3f} s")
+    print(f"throughput: {total / elapsed:,.0f} telegrams/s (one core)")
+    print(f"peak RSS: {rss_mib:.1f} MiB")
+    slowest = sorted(per_driver, key=lambda d: per_driver[d] / per_driver_n[d], reverse=True)[:5]
+    print("slowest families (us/telegram): " + ", ".join(
+        f"{d} {1e6 * per_driver[d] / per_driver_n[d]:.1f}" for d in slowest))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,359 @@
+"""The decode pipeline: link layer → ELL/AFL/TPL → security → records → summary → driver.
+
+Sans-IO: `Decoder.decode` takes the bytes of one frame and returns a `Telegram`. The only state
+is what a real receiver must remember between telegrams: the compact-frame formats announced
+by full frames.
+"""
+
+from __future__ import annotations
+
+from .compact import CompactFormats, header_bytes
+from .crc import crc16_en13757
+from .driver_api import Driver, DriverRegistry, discover
+from .errors import DecodeError
+from .headers import AFL_FAST, COMPACT_FAST, ELL_II_FAST, LONG_TPL_FAST, SHORT_TPL_FAST
+from .keystore import KeyStore
+from .linklayer import id_from_bytes, parse_link
+from .manufacturer import code_to_letters
+from .media import media_name
+from .model import DriverContext, Telegram
+from .records import parse_records
+from .security import (
+    ZERO_IV,
+    cmac,
+    decrypt_checked,
+    ell_counter_block,
+    ell_crc_ok,
+    ell_decrypt,
+    mode5_iv,
+    mode7_keys,
+)
+from .summary import fill_water_summary, status_alarms
+
+LONG_TPL = frozenset({0x72, 0x73})
+SHORT_TPL = frozenset({0x7A, 0x7B})
+NO_TPL = frozenset({0x78, 0x79})
+COMPACT = frozenset({0x73, 0x79, 0x7B})
+MANUFACTURER_CI = frozenset(range(0xA0, 0xB8))
+
+_default_registry: DriverRegistry | None = None
+
+
+def default_registry() -> DriverRegistry:
+    global _default_registry
+    if _default_registry is None:
+        _default_registry = discover()
+    return _default_registry
+
+
+class Decoder:
+    """Decode frames with a key store, a driver registry and learned compact formats."""
+
+    def __init__(
+        self,
+        keys: KeyStore | None = None,
+        default_key: bytes | None = None,
+        registry: DriverRegistry | None = None,
+        driver: str | None = None,
+    ) -> None:
+        self.keys = keys or KeyStore()
+        self.default_key = default_key
+        self.registry = registry if registry is not None else default_registry()
+        self.formats = CompactFormats()
+        self.forced_driver: Driver | None = None
+        if driver is not None:
+            found = self.registry.get(driver)
+            if found is None:
+                names = ", ".join(d.name for d in self.registry) or "none"
+                raise DecodeError(f"unknown driver {driver!r}; known drivers: {names}", "--driver")
+            self.forced_driver = found
+
+    def __repr__(self) -> str:
+        return f"Decoder({self.keys!r}, drivers={len(self.registry)})"
+
+    def decode_safe(self, raw: bytes) -> Telegram:
+        """Like `decode`, but a failure becomes a telegram with `error` set (what the CLI prints)."""
+        t = Telegram()
+        try:
+            return self.decode(raw, t)
+        except DecodeError as exc:
+            t.error = str(exc)
+            t.reason = exc.reason
+            return t
+
+    def _key_for(self, manufacturer: str | None, meter_id: str | None) -> bytes | None:
+        key = self.keys.lookup(manufacturer, meter_id)
+        return key if key is not None else self.default_key
+
+    def decode(self, raw: bytes, t: Telegram | None = None) -> Telegram:
+        if t is None:
+            t = Telegram()
+        link = parse_link(raw)
+        t.frame = link.frame
+        t.crc_format = link.crc_format
+        if link.trailing:
+            t.warnings.append(f"{link.trailing} bytes after the end announced by the L-field were ignored")
+        m_bytes = b""
+        a_bytes = b""
+        if link.kind == "wmbus":
+            a = link.a_field
+            t.manufacturer = code_to_letters(link.m_field)
+            t.id = id_from_bytes(a)
+            t.version = a[4]
+            t.device_type = a[5]
+            m_bytes = link.frame[2:4]
+            a_bytes = a
+        body = link.body
+        pos = 0
+        n = len(body)
+        afl: tuple[int, bytes, bytes, int] | None = None  # (mcl, counter, mac, start of MAC'd data)
+        where = "transport layer"
+        while True:
+            if pos >= n:
+                raise DecodeError("frame ends where a CI field was expected", f"{where}, offset {pos}")
+            ci = body[pos]
+            t.ci_chain.append(ci)
+            if len(t.ci_chain) > 8:
+                raise DecodeError("too many nested CI fields", f"{where}, offset {pos}")
+            if ci == 0x8C or ci == 0x8E:
+                size = 3 if ci == 0x8C else 11
+                if pos + size > n:
+                    raise DecodeError(f"ELL-I header truncated (CI 0x{ci:02X})", f"extended link layer, offset {pos}")
+                t.acc = body[pos + 2]
+                pos += size
+                continue
+            if ci == 0x8D or ci == 0x8F:
+                size = 7 if ci == 0x8D else 15
+                if pos + size + 2 > n:
+                    raise DecodeError(f"ELL-II header truncated (CI 0x{ci:02X})", f"extended link layer, offset {pos}")
+                cc, acc, sn = ELL_II_FAST.unpack_from(body, pos + 1 if ci == 0x8D else pos + 9)
+                if ci == 0x8F:
+                    cc, acc = body[pos + 1], body[pos + 2]
+                t.acc = acc
+                security = (int.from_bytes(sn, "little") >> 29) & 0x07
+                rest = body[pos + size :]
+                if ell_crc_ok(rest):
+                    plain = rest
+                    if security:
+                        t.encryption = "ell-ctr"
+                elif security == 1:
+                    t.encryption = "ell-ctr"
+                    key = self._key_for(t.manufacturer, t.id)
+                    if key is None:
+                        raise DecodeError(
+                            f"no key for meter {t.id}: ELL payload is AES-CTR encrypted",
+                            f"extended link layer, offset {pos}", reason="missing_key",
+                        )
+                    counter = ell_counter_block(m_bytes, a_bytes, cc, sn)
+                    plain = ell_decrypt(key, counter, rest, f"extended link layer, offset {pos}")
+                    t.decrypted = True
+                elif security == 0:
+                    raise DecodeError("ELL payload CRC mismatch", f"extended link layer, offset {pos}", reason="crc")
+                else:
+                    raise DecodeError(
+                        f"ELL security mode {security} is not supported", f"extended link layer, offset {pos}",
+                        reason="unsupported",
+                    )
+                body = plain[2:]
+                n = len(body)
+                pos = 0
+                continue
+            if ci == 0x81:
+                pos += 2
+                continue
+            if ci == 0x90:
+                afl, pos = _parse_afl(body, pos)
+                continue
+            break
+
+        t.ci = ci
+        where = f"transport layer CI 0x{ci:02X}"
+        if ci in MANUFACTURER_CI:
+            driver = self.forced_driver or self.registry.detect(t.manufacturer, t.version, t.device_type, ci)
+            if driver is None:
+                raise DecodeError(
+                    f"manufacturer-specific CI 0x{ci:02X} from {t.manufacturer} version 0x{t.version or 0:02X} "
+                    f"type 0x{t.device_type or 0:02X} and no driver for it",
+                    where, reason="unsupported",
+                )
+            t.media = media_name(t.device_type) if t.device_type is not None else None
+            ctx = DriverContext(body[pos:], body[pos + 1 :], self._key_for(t.manufacturer, t.id), m_bytes, a_bytes)
+            t.driver = driver.name
+            driver.decode(t, ctx)
+            return t
+
+        hdr_start = pos + 1
+        cfg = 0
+        if ci in LONG_TPL:
+            if hdr_start + 12 > n:
+                raise DecodeError("long TPL header truncated", f"{where}, offset {hdr_start}")
+            id_b, m_field, version, dtype, acc, sts, cfg = LONG_TPL_FAST.unpack_from(body, hdr_start)
+            if link.kind == "wmbus" and t.id is not None:
+                t.radio_id = t.id
+            t.id = id_from_bytes(id_b)
+            t.manufacturer = code_to_letters(m_field)
+            t.version = version
+            t.device_type = dtype
+            t.acc, t.sts = acc, sts
+            m_bytes = body[hdr_start + 4 : hdr_start + 6]
+            a_bytes = id_b + bytes((version, dtype))
+            pos = hdr_start + 12
+        elif ci in SHORT_TPL:
+            if hdr_start + 4 > n:
+                raise DecodeError("short TPL header truncated", f"{where}, offset {hdr_start}")
+            acc, sts, cfg = SHORT_TPL_FAST.unpack_from(body, hdr_start)
+            t.acc, t.sts = acc, sts
+            pos = hdr_start + 4
+        elif ci in NO_TPL:
+            pos = hdr_start
+        else:
+            raise DecodeError(
+                f"unsupported CI field 0x{ci:02X}", f"transport layer, offset {pos}", reason="unsupported"
+            )
+        if t.device_type is not None:
+            t.media = media_name(t.device_type)
+        if link.kind == "mbus" and t.id is None:
+            raise DecodeError("wired M-Bus frame without a long TPL header carries no meter id", where)
+
+        mode = (cfg >> 8) & 0x1F
+        payload = body[pos:]
+        key: bytes | None = None
+        if mode:
+            payload, key = self._decrypt_tpl(t, mode, cfg, payload, body, pos, afl, m_bytes, a_bytes, where)
+        driver = self.forced_driver or self.registry.detect(t.manufacturer, t.version, t.device_type, ci)
+        ctx: DriverContext | None = None
+        if driver is not None:
+            t.driver = driver.name
+            if key is None:
+                key = self._key_for(t.manufacturer, t.id)
+            ctx = DriverContext(body, payload, key, m_bytes, a_bytes, cfg, mode)
+        if mode >= 16 and (driver is None or driver.standard_records):
+            raise DecodeError(
+                f"security mode {mode} (manufacturer scrambling) needs a manufacturer driver",
+                where, reason="unsupported",
+            )
+        t.payload = payload
+        if driver is None or driver.standard_records:
+            if ci in COMPACT:
+                t.records = self._compact_records(t, payload, where)
+            else:
+                t.records = self._records_salvaging_tail(t, payload)
+                if t.records:
+                    self.formats.remember(t.manufacturer, t.id, t.records)
+            fill_water_summary(t)
+        if t.sts:
+            status_alarms(t, t.sts)
+        if driver is not None and ctx is not None:
+            driver.decode(t, ctx)
+        return t
+
+    def _decrypt_tpl(self, t: Telegram, mode: int, cfg: int, payload: bytes, body: bytes, pos: int,
+                     afl: tuple[int, bytes, bytes, int] | None, m_bytes: bytes, a_bytes: bytes,
+                     where: str) -> tuple[bytes, bytes | None]:
+        if mode == 5:
+            t.encryption = "mode5"
+            blocks = (cfg >> 4) & 0x0F
+            enc_len = blocks * 16 if blocks else len(payload) - len(payload) % 16
+            if enc_len > len(payload):
+                raise DecodeError(
+                    f"CFG announces {blocks} encrypted blocks but only {len(payload)} bytes follow",
+                    where, reason="invalid",
+                )
+            if payload[:2] == b"\x2f\x2f":
+                return payload, None
+            key = self._key_for(t.manufacturer, t.id)
+            if key is None:
+                raise DecodeError(f"no key for meter {t.id} (mode 5 AES-CBC)", where, reason="missing_key")
+            if len(key) != 16:
+                raise DecodeError(f"key for meter {t.id} is not AES-128", where, reason="wrong_key")
+            plain = decrypt_checked(key, mode5_iv(m_bytes, a_bytes, t.acc or 0), payload[:enc_len], where)
+            t.decrypted = True
+            return plain + payload[enc_len:], key
+        if mode == 7:
+            t.encryption = "mode7"
+            if len(payload) < 1:
+                raise DecodeError("mode 7 CFG extension byte missing", where)
+            payload = payload[1:]  # CFG extension
+            blocks = (cfg >> 4) & 0x0F
+            enc_len = blocks * 16 if blocks else len(payload) - len(payload) % 16
+            if enc_len > len(payload):
+                raise DecodeError(
+                    f"CFG announces {blocks} encrypted blocks but only {len(payload)} bytes follow", where
+                )
+            if payload[:2] == b"\x2f\x2f":
+                return payload, None
+            if afl is None or not afl[1]:
+                raise DecodeError("mode 7 needs an AFL message counter and none was sent", where)
+            key = self._key_for(t.manufacturer, t.id)
+            if key is None:
+                raise DecodeError(f"no key for meter {t.id} (mode 7)", where, reason="missing_key")
+            mcl, counter, mac, mac_start = afl
+            id_bytes = a_bytes[:4]
+            enc_key, mac_key = mode7_keys(key, counter, id_bytes)
+            if mac:
+                expected = cmac(mac_key, bytes((mcl,)) + counter + body[mac_start:])[: len(mac)]
+                if expected != mac:
+                    raise DecodeError("AFL MAC mismatch: wrong key or altered telegram", where, reason="wrong_key")
+            plain = decrypt_checked(enc_key, ZERO_IV, payload[:enc_len], where)
+            t.decrypted = True
+            return plain + payload[enc_len:], key
+        t.encryption = f"mode{mode}"
+        if mode >= 16:
+            return payload, None
+        raise DecodeError(f"security mode {mode} is not supported", where, reason="unsupported")
+
+    @staticmethod
+    def _records_salvaging_tail(t: Telegram, payload: bytes) -> list:  # type: ignore[type-arg]
+        """A damaged tail (filler bytes, a cut-off last record) must not cost the good records
+        in front of it; the damage is reported as a warning. Nothing parsed = a real error."""
+        records: list = []  # type: ignore[type-arg]
+        try:
+            parse_records(payload, 0, "application layer", records)
+        except DecodeError as exc:
+            if not records:
+                raise
+            t.warnings.append(f"records after #{len(records)} not decodable: {exc}")
+        return records
+
+    def _compact_records(self, t: Telegram, payload: bytes, where: str):  # type: ignore[no-untyped-def]
+        start = 2 if payload[:2] == b"\x2f\x2f" else 0
+        if len(payload) < start + 4:
+            raise DecodeError("compact frame header truncated", f"{where}, offset {start}")
+        signature, _data_crc = COMPACT_FAST.unpack_from(payload, start)
+        headers = self.formats.lookup(t.manufacturer, t.id, signature)
+        if headers is None:
+            raise DecodeError(
+                f"compact frame format 0x{signature:04X} unknown: no earlier full frame from meter {t.id}",
+                where, reason="unknown_format",
+            )
+        return self.formats.expand(headers, payload[start + 4 :], where)
+
+
+def _parse_afl(body: bytes, pos: int) -> tuple[tuple[int, bytes, bytes, int], int]:
+    n = len(body)
+    if pos + 4 > n:
+        raise DecodeError("AFL header truncated", f"authentication layer, offset {pos}")
+    length, fc = AFL_FAST.unpack_from(body, pos + 1)
+    end = pos + 2 + length
+    if end > n or length < 2:
+        raise DecodeError(f"AFL length {length} runs past the frame", f"authentication layer, offset {pos}")
+    i = pos + 4
+    mcl = 0
+    counter = b""
+    if fc & 0x2000:  # message control present
+        mcl = body[i]
+        i += 1
+    if fc & 0x0200:  # key information present
+        i += 2
+    if fc & 0x0800:  # message counter present
+        counter = body[i : i + 4]
+        i += 4
+    if fc & 0x1000:  # message length present
+        i += 2
+    if i > end:
+        raise DecodeError("AFL fields run past its length", f"authentication layer, offset {pos}")
+    mac = body[i:end] if fc & 0x0400 else b""
+    return (mcl, counter, mac, end), end
+
+
+__all__ = ["DecodeError", "Decoder", "crc16_en13757", "header_bytes"]

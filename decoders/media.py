@@ -1,0 +1,65 @@
+"""Device type (A-field byte 6) to media names, per EN 13757-3 table of device types."""
+
+from __future__ import annotations
+
+MEDIA: dict[int, str] = {
+    0x00: "other",
+    0x01: "oil",
+    0x02: "electricity",
+    0x03: "gas",
+    0x04: "heat",
+    0x05: "steam",
+    0x06: "warm water",
+    0x07: "water",
+    0x08: "heat cost allocation",
+    0x09: "compressed air",
+    0x0A: "cooling load volume at outlet",
+    0x0B: "cooling load volume at inlet",
+    0x0C: "heat volume at inlet",
+    0x0D: "heat/cooling load",
+    0x0E: "bus/system component",
+    0x0F: "unknown",
+    0x10: "irrigation water",
+    0x11: "water data logger",
+    0x12: "gas data logger",
+    0x13: "gas converter",
+    0x14: "calorific value",
+    0x15: "hot water",
+    0x16: "cold water",
+    0x17: "dual register (hot/cold) water",
+    0x18: "pressure",
+    0x19: "a/d converter",
+    0x1A: "smoke detector",
+    0x1B: "room sensor",
+    0x1C: "gas detector",
+    0x1D: "reserved for sensors",
+    0x1E: "reserved for sensors",
+    0x1F: "reserved for sensors",
+    0x20: "breaker (electricity)",
+    0x21: "valve (gas or water)",
+    0x22: "reserved for switching devices",
+    0x23: "reserved for switching devices",
+    0x24: "reserved for switching devices",
+    0x25: "customer unit (display device)",
+    0x26: "reserved for customer units",
+    0x27: "reserved for customer units",
+    0x28: "waste water",
+    0x29: "garbage",
+    0x2A: "reserved for carbon dioxide",
+    0x2B: "reserved for environmental meter",
+    0x30: "reserved for system devices",
+    0x31: "communication controller",
+    0x32: "unidirectional repeater",
+    0x33: "bidirectional repeater",
+    0x34: "reserved for system devices",
+    0x35: "reserved for system devices",
+    0x36: "radio converter (system side)",
+    0x37: "radio converter (meter side)",
+    0x38: "wired adapter",
+}
+
+WATER_DEVICE_TYPES = frozenset({0x06, 0x07, 0x10, 0x11, 0x15, 0x16, 0x17, 0x28})
+
+
+def media_name(device_type: int) -> str:
+    return MEDIA.get(device_type, "reserved")

@@ -1,0 +1,296 @@
+"""EN 13757-3 data records: DIF/DIFE/VIF/VIFE headers and their data fields.
+
+The parser is a single flat loop with table lookups because it runs for every record of every
+telegram the van hears; the tables live in `vif_tables`.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+from .dates import decode_point_in_time
+from .errors import DecodeError
+from .vif_tables import (
+    EXT_FB,
+    EXT_FD,
+    KIND_BINARY,
+    KIND_DATE,
+    KIND_DATETIME,
+    KIND_ID,
+    KIND_NUMBER,
+    KIND_TEXT,
+    PRIMARY,
+    VifInfo,
+    vife_name,
+)
+
+FUNCTIONS = ("instantaneous", "maximum", "minimum", "error")
+
+# Data field length by DIF low nibble; -1 = variable, -2 = special (0x?F).
+_LENGTHS = (0, 1, 2, 3, 4, 4, 6, 8, 0, 1, 2, 3, 4, -1, 6, -2)
+_BCD = frozenset((0x9, 0xA, 0xB, 0xC, 0xE))
+_REAL32 = struct.Struct("<f")
+_MANUFACTURER = VifInfo("manufacturer_specific", "", 0, KIND_BINARY)
+_RESERVED = VifInfo("reserved", "", 0, KIND_BINARY)
+_ANY_VIF = VifInfo("any", "", 0, KIND_BINARY)
+_NONE: tuple[str, ...] = ()
+# Profile VIFEs turn a variable-length field into packed binary series, not text.
+_PROFILES = frozenset(("inverse_compact_profile", "compact_profile_with_register", "compact_profile"))
+
+
+@dataclass(slots=True)
+class DataRecord:
+    """One data record; `value` is scaled to `unit` (dates as strings, invalid as None)."""
+
+    dif: bytes
+    vif: bytes
+    storage: int
+    tariff: int
+    subunit: int
+    function: str
+    quantity: str
+    unit: str
+    value: Any
+    vifes: tuple[str, ...] = field(default=_NONE)
+    raw: bytes = b""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "dif": self.dif.hex(),
+            "vif": self.vif.hex(),
+            "storage": self.storage,
+            "tariff": self.tariff,
+            "subunit": self.subunit,
+            "function": self.function,
+            "quantity": self.quantity,
+            "unit": self.unit,
+            "value": self.value,
+        }
+        if self.vifes:
+            out["vifes"] = list(self.vifes)
+        return out
+
+
+def bcd_to_int(b: bytes) -> int | None:
+    """Little-endian BCD; a top nibble F means negative, all F (or any other A-F) means invalid."""
+    digits = b[::-1].hex()
+    if digits.isdigit():
+        return int(digits)
+    if digits[0] == "f" and digits[1:].isdigit():
+        return -int(digits[1:])
+    return None
+
+
+def _scale(value: int, exp: int) -> int | float:
+    if exp == 0:
+        return value
+    if exp > 0:
+        return value * 10**exp
+    # Division by an exact power of ten keeps 3843 -> 3.843 clean, unlike multiplying by 0.001.
+    return value / 10**-exp
+
+
+def parse_records(
+    data: bytes, offset: int = 0, where: str = "application layer", out: list[DataRecord] | None = None
+) -> list[DataRecord]:
+    """Parse every record of `data[offset:]`; raise `DecodeError` naming the byte offset.
+
+    Records are appended to `out` as they are parsed, so a caller that wants to salvage the
+    good records in front of a damaged tail still has them after the exception.
+    """
+    records: list[DataRecord] = [] if out is None else out
+    n = len(data)
+    i = offset
+    primary = PRIMARY
+    lengths = _LENGTHS
+    append = records.append
+    while i < n:
+        start = i
+        dif = data[i]
+        i += 1
+        low = dif & 0x0F
+        if low == 0x0F:
+            if dif in (0x0F, 0x1F):
+                rest = data[i:]
+                append(DataRecord(data[start:i], b"", 0, 0, 0, "instantaneous", "manufacturer_data", "",
+                                  rest.hex(), raw=rest))
+                return records
+            if dif == 0x2F:
+                continue
+            raise DecodeError(f"reserved DIF 0x{dif:02X}", f"{where}, offset {start}")
+        storage = (dif >> 6) & 1
+        tariff = 0
+        subunit = 0
+        if dif & 0x80:
+            shift = 0
+            while True:
+                if i >= n:
+                    raise DecodeError("DIFE missing after extension bit", f"{where}, offset {i}")
+                dife = data[i]
+                i += 1
+                storage |= (dife & 0x0F) << (1 + 4 * shift)
+                tariff |= ((dife >> 4) & 0x03) << (2 * shift)
+                subunit |= ((dife >> 6) & 0x01) << shift
+                shift += 1
+                if not dife & 0x80:
+                    break
+                if shift > 10:
+                    raise DecodeError("more than 10 DIFEs", f"{where}, offset {start}")
+        dif_end = i
+        if i >= n:
+            raise DecodeError("record ends before its VIF", f"{where}, offset {start}")
+        vif = data[i]
+        i += 1
+        vifes: list[str] | None = None
+        extra_exp = 0
+        code = vif & 0x7F
+        if code < 0x7B:
+            info = primary[code]
+            more = vif & 0x80
+        elif vif == 0xFD or vif == 0xFB:
+            if i >= n:
+                raise DecodeError("extension VIF missing", f"{where}, offset {i}")
+            ext = data[i]
+            i += 1
+            info = (EXT_FD if vif == 0xFD else EXT_FB).get(ext & 0x7F, _RESERVED)
+            more = ext & 0x80
+        elif code == 0x7C:
+            if i >= n:
+                raise DecodeError("plain-text VIF length missing", f"{where}, offset {i}")
+            tlen = data[i]
+            if i + 1 + tlen > n:
+                raise DecodeError("plain-text VIF truncated", f"{where}, offset {i}")
+            text = data[i + 1 : i + 1 + tlen][::-1].decode("latin-1")
+            i += 1 + tlen
+            info = VifInfo(text, text, 0, KIND_NUMBER)
+            more = vif & 0x80
+        elif code == 0x7F:
+            info = _MANUFACTURER
+            more = vif & 0x80
+        elif code == 0x7E:
+            info = _ANY_VIF
+            more = vif & 0x80
+        else:
+            info = _RESERVED
+            more = vif & 0x80
+        if more:
+            vifes = []
+            manufacturer = info is _MANUFACTURER
+            count = 0
+            while True:
+                if i >= n:
+                    raise DecodeError("VIFE missing after extension bit", f"{where}, offset {i}")
+                vife = data[i]
+                i += 1
+                count += 1
+                c = vife & 0x7F
+                if manufacturer:
+                    vifes.append(f"mfct_{c:02x}")
+                else:
+                    vifes.append(vife_name(c))
+                    if c == 0x7F:
+                        manufacturer = True
+                    elif c == 0x7D:
+                        extra_exp += 3
+                    elif 0x70 <= c <= 0x77:
+                        extra_exp += c - 0x76
+                if not vife & 0x80:
+                    break
+                if count > 10:
+                    raise DecodeError("more than 10 VIFEs", f"{where}, offset {start}")
+        vif_end = i
+        length = lengths[low]
+        if length == -1:
+            if i >= n:
+                raise DecodeError("variable-length LVAR missing", f"{where}, offset {i}")
+            lvar = data[i]
+            i += 1
+            value, i = _variable(data, i, lvar, where)
+            if vifes and _PROFILES.intersection(vifes):
+                value = data[vif_end + 1 : i].hex()
+            kind_done = True
+        else:
+            kind_done = False
+            if i + length > n:
+                raise DecodeError(
+                    f"record data truncated: needs {length} bytes, {n - i} left", f"{where}, offset {start}"
+                )
+            raw = data[i : i + length]
+            i += length
+            kind = info.kind
+            if length == 0:
+                value = None
+            elif kind in (KIND_DATE, KIND_DATETIME):
+                value = decode_point_in_time(raw) if low not in _BCD else None
+            elif low in _BCD:
+                v = bcd_to_int(raw)
+                if kind == KIND_ID:
+                    value = raw[::-1].hex().upper()
+                elif v is None:
+                    value = None
+                else:
+                    value = _scale(v, info.exp + extra_exp)
+            elif low == 5:
+                f = _REAL32.unpack(raw)[0]
+                value = f * 10.0 ** (info.exp + extra_exp)
+            elif kind == KIND_NUMBER:
+                value = _scale(int.from_bytes(raw, "little", signed=True), info.exp + extra_exp)
+            elif kind == KIND_TEXT or (vifes and _PROFILES.intersection(vifes)):
+                value = raw[::-1].hex().upper()
+            else:
+                value = int.from_bytes(raw, "little")
+        if kind_done:
+            raw = data[vif_end:i]
+            if isinstance(value, int) and info.kind == KIND_NUMBER:
+                value = _scale(value, info.exp + extra_exp)
+        append(
+            DataRecord(
+                data[start:dif_end],
+                data[dif_end:vif_end],
+                storage,
+                tariff,
+                subunit,
+                FUNCTIONS[(dif >> 4) & 3],
+                info.quantity,
+                info.unit,
+                value,
+                tuple(vifes) if vifes else _NONE,
+                raw,
+            )
+        )
+    return records
+
+
+def _variable(data: bytes, i: int, lvar: int, where: str) -> tuple[Any, int]:
+    """Variable-length data (DIF 0x?D): text, BCD or binary, chosen by the LVAR byte."""
+    if lvar <= 0xBF:
+        size = lvar
+    elif lvar <= 0xCF or 0xD0 <= lvar <= 0xDF:
+        size = lvar & 0x0F
+    elif lvar <= 0xEF:
+        size = lvar - 0xE0
+    elif lvar <= 0xF4:
+        size = 4 * (lvar - 0xEC)
+    elif lvar == 0xF5:
+        size = 48
+    elif lvar == 0xF6:
+        size = 64
+    else:
+        raise DecodeError(f"reserved LVAR 0x{lvar:02X}", f"{where}, offset {i - 1}")
+    if i + size > len(data):
+        raise DecodeError(f"variable-length data truncated: needs {size} bytes", f"{where}, offset {i - 1}")
+    raw = data[i : i + size]
+    if lvar <= 0xBF:
+        value: Any = raw[::-1].decode("latin-1")
+    elif lvar <= 0xCF:
+        value = bcd_to_int(raw)
+    elif lvar <= 0xDF:
+        v = bcd_to_int(raw)
+        value = None if v is None else -v
+    elif lvar <= 0xEF:
+        value = int.from_bytes(raw, "little", signed=True)
+    else:
+        value = raw.hex()
+    return value, i + size

@@ -1,0 +1,74 @@
+"""`amr decode` end to end through the real console entry point (contract 1)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+IPERL = "1844AE4C4455223368077A55000000041389E20100023B0000"
+
+
+def amr(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "import cli; cli.app()", *args],
+        input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )
+
+
+def lines(out: str) -> list[dict]:
+    return [json.loads(x) for x in out.splitlines() if x.strip()]
+
+
+def test_arguments_with_separators() -> None:
+    spaced = " ".join(IPERL[i : i + 2] for i in range(0, len(IPERL), 2)).replace("7A", "|7A")
+    r = amr("decode", spaced, "18_44AE4C4455223368077A55000000041389E20100023B0000")
+    assert r.returncode == 0, r.stderr
+    objs = lines(r.stdout)
+    assert [o["id"] for o in objs] == ["33225544", "33225544"]
+    assert objs[0]["total_m3"] == 123.529 and objs[0]["error"] is None
+    assert objs[0]["records"][0]["vif"] == "13"
+
+
+def test_file_and_stdin_and_keys(tmp_path: Path, vectors: list[dict]) -> None:
+    v = next(v for v in vectors if v["id"] == "19228217")
+    (tmp_path / "t.txt").write_text(f"# comment\n\n{v['telegram_hex']}\n")
+    (tmp_path / "keys.csv").write_text(f"id,key\n19228217,{v['key']}\n")
+    r = amr("decode", "--file", str(tmp_path / "t.txt"), "--keys", str(tmp_path / "keys.csv"))
+    assert r.returncode == 0, r.stderr
+    (obj,) = lines(r.stdout)
+    assert obj["total_m3"] == pytest.approx(v["expect"]["total_m3"]) and obj["decrypted"] is True
+    assert v["key"] not in r.stdout + r.stderr
+    r = amr("decode", "-", "--key", v["key"], stdin=v["telegram_hex"] + "\n")
+    assert r.returncode == 0 and lines(r.stdout)[0]["encryption"] == "mode5"
+
+
+def test_failures_are_objects_in_order_exit_1(vectors: list[dict]) -> None:
+    kaden = next(v for v in vectors if v["id"] == "19228217")["telegram_hex"]
+    r = amr("decode", IPERL, "44", "zz", kaden)
+    assert r.returncode == 1
+    objs = lines(r.stdout)
+    assert len(objs) == 4 and "Traceback" not in r.stderr
+    assert objs[0]["error"] is None
+    assert "too short" in objs[1]["error"] and "argument 2" in objs[1]["error"]
+    assert "not hex" in objs[2]["error"]
+    assert "no key for meter 19228217" in objs[3]["error"]
+
+
+def test_bad_usage_is_a_clear_message(tmp_path: Path) -> None:
+    r = amr("decode", "--file", str(tmp_path / "missing.txt"))
+    assert r.returncode == 2 and "cannot read" in r.stderr and "Traceback" not in r.stderr
+    (tmp_path / "k.csv").write_text("id,key\n1234,00\n")
+    r = amr("decode", IPERL, "--keys", str(tmp_path / "k.csv"))
+    assert r.returncode == 2 and "line 2, column id" in r.stderr
+    r = amr("decode", IPERL, "--key", "nothex")
+    assert r.returncode == 2 and "--key" in r.stderr
+
+
+def test_table_format() -> None:
+    r = amr("decode", "--format", "table", IPERL)
+    assert r.returncode == 0 and "33225544" in r.stdout and "123.529" in r.stdout
