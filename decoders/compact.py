@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Protocol
 
 from .crc import crc16_en13757
 from .errors import DecodeError
 from .records import DataRecord, parse_records
+
+
+class _HasRecords(Protocol):
+    @property
+    def records(self) -> list[DataRecord]: ...
+
 
 _LENGTHS = (0, 1, 2, 3, 4, 4, 6, 8, 0, 1, 2, 3, 4, -1, 6, -2)
 
@@ -33,7 +40,9 @@ class CompactFormats:
 
     def __init__(self, max_meters: int = 100_000) -> None:
         self.known: dict[int, tuple[bytes, ...]] = {}
-        self._last: OrderedDict[tuple[str | None, str | None], Sequence[DataRecord]] = OrderedDict()
+        # The last full-frame telegram per meter; its records are parsed only if a compact
+        # frame ever needs them.
+        self._last: OrderedDict[tuple[str | None, str | None], _HasRecords] = OrderedDict()
         self._max = max_meters
 
     def add_known(self, headers: Sequence[bytes]) -> int:
@@ -41,17 +50,17 @@ class CompactFormats:
         self.known[sig] = tuple(headers)
         return sig
 
-    def remember(self, manufacturer: str | None, meter_id: str | None, records: Sequence[DataRecord]) -> None:
+    def remember(self, manufacturer: str | None, meter_id: str | None, source: _HasRecords) -> None:
         key = (manufacturer, meter_id)
         last = self._last
-        last[key] = records
+        last[key] = source
         if len(last) > self._max:
             last.popitem(last=False)
 
     def lookup(self, manufacturer: str | None, meter_id: str | None, signature: int) -> tuple[bytes, ...] | None:
-        records = self._last.get((manufacturer, meter_id))
-        if records is not None:
-            headers = header_bytes(records)
+        source = self._last.get((manufacturer, meter_id))
+        if source is not None:
+            headers = header_bytes(source.records)
             if signature_of(headers) == signature:
                 self.known.setdefault(signature, headers)
                 return headers

@@ -7,17 +7,20 @@ by full frames.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .compact import CompactFormats, header_bytes
 from .crc import crc16_en13757
 from .driver_api import Driver, DriverRegistry, discover
 from .errors import DecodeError
 from .headers import AFL_FAST, COMPACT_FAST, ELL_II_FAST, LONG_TPL_FAST, SHORT_TPL_FAST
 from .keystore import KeyStore
+from .layout import LayoutCache
 from .linklayer import id_from_bytes, parse_link
 from .manufacturer import code_to_letters
 from .media import media_name
 from .model import DriverContext, Telegram
-from .records import parse_records
+from .records import DataRecord, parse_records
 from .security import (
     ZERO_IV,
     cmac,
@@ -28,7 +31,7 @@ from .security import (
     mode5_iv,
     mode7_keys,
 )
-from .summary import fill_water_summary, status_alarms
+from .summary import apply_summary, fill_water_summary, pick_summary, status_alarms
 
 LONG_TPL = frozenset({0x72, 0x73})
 SHORT_TPL = frozenset({0x7A, 0x7B})
@@ -60,6 +63,10 @@ class Decoder:
         self.default_key = default_key
         self.registry = registry if registry is not None else default_registry()
         self.formats = CompactFormats()
+        self.layouts = LayoutCache()
+        for d in self.registry:
+            for headers in d.known_formats:
+                self.formats.add_known(headers)
         self.forced_driver: Driver | None = None
         if driver is not None:
             found = self.registry.get(driver)
@@ -236,11 +243,14 @@ class Decoder:
         if driver is None or driver.standard_records:
             if ci in COMPACT:
                 t.records = self._compact_records(t, payload, where)
+                fill_water_summary(t)
             else:
-                t.records = self._records_salvaging_tail(t, payload)
-                if t.records:
-                    self.formats.remember(t.manufacturer, t.id, t.records)
-            fill_water_summary(t)
+                plan = self.layouts.match(payload)
+                if plan is not None:
+                    apply_summary(t, *plan.summary_values(payload), plan.flow_unit)
+                else:
+                    self._parse_and_learn(t, payload)
+                self.formats.remember(t.manufacturer, t.id, t)
         if t.sts:
             status_alarms(t, t.sts)
         if driver is not None and ctx is not None:
@@ -302,18 +312,35 @@ class Decoder:
             return payload, None
         raise DecodeError(f"security mode {mode} is not supported", where, reason="unsupported")
 
-    @staticmethod
-    def _records_salvaging_tail(t: Telegram, payload: bytes) -> list:  # type: ignore[type-arg]
-        """A damaged tail (filler bytes, a cut-off last record) must not cost the good records
-        in front of it; the damage is reported as a warning. Nothing parsed = a real error."""
-        records: list = []  # type: ignore[type-arg]
+    def _parse_and_learn(self, t: Telegram, payload: bytes) -> None:
+        """Full parse; a clean one teaches the layout cache.
+
+        A damaged tail (filler bytes, a cut-off last record) must not cost the good records in
+        front of it; the damage is reported as a warning. Nothing parsed = a real error.
+        """
+        records: list[DataRecord] = []
+        spans: list[tuple[Any, int, int]] = []
+        clean = True
         try:
-            parse_records(payload, 0, "application layer", records)
+            parse_records(payload, 0, "application layer", records, spans)
         except DecodeError as exc:
             if not records:
                 raise
+            clean = False
             t.warnings.append(f"records after #{len(records)} not decodable: {exc}")
-        return records
+        t.records = records
+        picks = pick_summary(records)
+        if clean and records:
+            self.layouts.learn(payload, records, spans, picks)
+        i_total, i_target, i_date, i_flow = picks
+        apply_summary(
+            t,
+            None if i_total is None else records[i_total].value,
+            None if i_target is None else records[i_target].value,
+            None if i_date is None else records[i_date].value,
+            None if i_flow is None else records[i_flow].value,
+            "" if i_flow is None else records[i_flow].unit,
+        )
 
     def _compact_records(self, t: Telegram, payload: bytes, where: str):  # type: ignore[no-untyped-def]
         start = 2 if payload[:2] == b"\x2f\x2f" else 0

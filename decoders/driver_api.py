@@ -64,6 +64,8 @@ class Driver:
     description: str = ""
     standard_records: bool = True
     aliases: tuple[str, ...] = field(default=())
+    # Compact-frame layouts known without a full frame: each a sequence of DIF/VIF header bytes.
+    known_formats: tuple[tuple[bytes, ...], ...] = ()
 
 
 class DriverRegistry:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .records import DataRecord
+from .errors import DecodeError
+from .records import DataRecord, parse_records
 
 
 @dataclass(slots=True)
@@ -22,7 +23,7 @@ class Telegram:
     target_date: str | None = None
     flow_m3h: float | None = None
     alarms: list[str] = field(default_factory=list)
-    records: list[DataRecord] = field(default_factory=list)
+    _records: list[DataRecord] | None = None
     encryption: str = "none"
     decrypted: bool = False
     error: str | None = None
@@ -39,6 +40,20 @@ class Telegram:
     crc_format: str = "none"
     payload: bytes = b""
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def records(self) -> list[DataRecord]:
+        """Every data record; parsed on first access when the summary came from a layout plan."""
+        if self._records is None:
+            try:
+                self._records = parse_records(self.payload) if self.payload else []
+            except DecodeError:  # only reachable for a payload that never parsed cleanly
+                self._records = []
+        return self._records
+
+    @records.setter
+    def records(self, value: list[DataRecord]) -> None:
+        self._records = value
 
     def add_alarm(self, name: str) -> None:
         if name not in self.alarms:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .dates import decode_point_in_time
 from .errors import DecodeError
@@ -76,6 +76,8 @@ class DataRecord:
 def bcd_to_int(b: bytes) -> int | None:
     """Little-endian BCD; a top nibble F means negative, all F (or any other A-F) means invalid."""
     digits = b[::-1].hex()
+    if not digits:
+        return None
     if digits.isdigit():
         return int(digits)
     if digits[0] == "f" and digits[1:].isdigit():
@@ -92,175 +94,239 @@ def _scale(value: int, exp: int) -> int | float:
     return value / 10**-exp
 
 
+class _Header(NamedTuple):
+    """Everything a DIF/VIF header determines; cached per distinct header byte string."""
+
+    dif: bytes
+    vif: bytes
+    storage: int
+    tariff: int
+    subunit: int
+    function: str
+    quantity: str
+    unit: str
+    exp: int
+    kind: int
+    vifes: tuple[str, ...]
+    low: int
+    profile: bool
+
+
+_HEADERS: dict[bytes, _Header] = {}
+_HEADER_CACHE_MAX = 65536
+
+
 def parse_records(
-    data: bytes, offset: int = 0, where: str = "application layer", out: list[DataRecord] | None = None
+    data: bytes,
+    offset: int = 0,
+    where: str = "application layer",
+    out: list[DataRecord] | None = None,
+    spans: list[tuple[_Header | None, int, int]] | None = None,
 ) -> list[DataRecord]:
     """Parse every record of `data[offset:]`; raise `DecodeError` naming the byte offset.
 
     Records are appended to `out` as they are parsed, so a caller that wants to salvage the
-    good records in front of a damaged tail still has them after the exception.
+    good records in front of a damaged tail still has them after the exception. `spans`, when
+    given, receives (header, value start, value end) per record, for `layout.LayoutCache`.
+
+    A meter repeats the same few headers in every telegram, so the header of each record is
+    walked only for its extension bits and then looked up; the full interpretation
+    (`_decode_header`) runs once per distinct header.
     """
     records: list[DataRecord] = [] if out is None else out
     n = len(data)
     i = offset
-    primary = PRIMARY
     lengths = _LENGTHS
+    cache = _HEADERS
+    h: _Header
     append = records.append
     while i < n:
         start = i
         dif = data[i]
-        i += 1
-        low = dif & 0x0F
-        if low == 0x0F:
+        if dif & 0x0F == 0x0F:
+            i += 1
+            if dif == 0x2F:
+                continue
             if dif in (0x0F, 0x1F):
                 rest = data[i:]
+                if spans is not None:
+                    spans.append((None, i, n))
                 append(DataRecord(data[start:i], b"", 0, 0, 0, "instantaneous", "manufacturer_data", "",
                                   rest.hex(), raw=rest))
                 return records
-            if dif == 0x2F:
-                continue
             raise DecodeError(f"reserved DIF 0x{dif:02X}", f"{where}, offset {start}")
-        storage = (dif >> 6) & 1
-        tariff = 0
-        subunit = 0
-        if dif & 0x80:
-            shift = 0
-            while True:
-                if i >= n:
-                    raise DecodeError("DIFE missing after extension bit", f"{where}, offset {i}")
-                dife = data[i]
-                i += 1
-                storage |= (dife & 0x0F) << (1 + 4 * shift)
-                tariff |= ((dife >> 4) & 0x03) << (2 * shift)
-                subunit |= ((dife >> 6) & 0x01) << shift
-                shift += 1
-                if not dife & 0x80:
-                    break
-                if shift > 10:
-                    raise DecodeError("more than 10 DIFEs", f"{where}, offset {start}")
-        dif_end = i
-        if i >= n:
-            raise DecodeError("record ends before its VIF", f"{where}, offset {start}")
-        vif = data[i]
-        i += 1
-        vifes: list[str] | None = None
-        extra_exp = 0
-        code = vif & 0x7F
-        if code < 0x7B:
-            info = primary[code]
-            more = vif & 0x80
-        elif vif == 0xFD or vif == 0xFB:
-            if i >= n:
-                raise DecodeError("extension VIF missing", f"{where}, offset {i}")
-            ext = data[i]
-            i += 1
-            info = (EXT_FD if vif == 0xFD else EXT_FB).get(ext & 0x7F, _RESERVED)
-            more = ext & 0x80
-        elif code == 0x7C:
-            if i >= n:
-                raise DecodeError("plain-text VIF length missing", f"{where}, offset {i}")
-            tlen = data[i]
-            if i + 1 + tlen > n:
-                raise DecodeError("plain-text VIF truncated", f"{where}, offset {i}")
-            text = data[i + 1 : i + 1 + tlen][::-1].decode("latin-1")
-            i += 1 + tlen
-            info = VifInfo(text, text, 0, KIND_NUMBER)
-            more = vif & 0x80
-        elif code == 0x7F:
-            info = _MANUFACTURER
-            more = vif & 0x80
-        elif code == 0x7E:
-            info = _ANY_VIF
-            more = vif & 0x80
+        # Find the end of the header from the extension bits alone.
+        j = i + 1
+        last = dif
+        while last & 0x80 and j < n and j - i < 12:
+            last = data[j]
+            j += 1
+        if j >= n or last & 0x80:
+            h, j = _decode_header(data, start, n, where)  # raises the precise error
         else:
-            info = _RESERVED
-            more = vif & 0x80
-        if more:
-            vifes = []
-            manufacturer = info is _MANUFACTURER
-            count = 0
-            while True:
-                if i >= n:
-                    raise DecodeError("VIFE missing after extension bit", f"{where}, offset {i}")
-                vife = data[i]
-                i += 1
-                count += 1
-                c = vife & 0x7F
-                if manufacturer:
-                    vifes.append(f"mfct_{c:02x}")
+            vif = data[j]
+            j += 1
+            last = vif
+            if vif == 0xFD or vif == 0xFB:
+                if j >= n:
+                    raise DecodeError("extension VIF missing", f"{where}, offset {j}")
+                last = data[j]
+                j += 1
+            if vif & 0x7F == 0x7C:
+                h, j = _decode_header(data, start, n, where)
+            else:
+                k = 0
+                while last & 0x80 and j < n and k < 11:
+                    last = data[j]
+                    j += 1
+                    k += 1
+                if last & 0x80:
+                    h, j = _decode_header(data, start, n, where)
                 else:
-                    vifes.append(vife_name(c))
-                    if c == 0x7F:
-                        manufacturer = True
-                    elif c == 0x7D:
-                        extra_exp += 3
-                    elif 0x70 <= c <= 0x77:
-                        extra_exp += c - 0x76
-                if not vife & 0x80:
-                    break
-                if count > 10:
-                    raise DecodeError("more than 10 VIFEs", f"{where}, offset {start}")
-        vif_end = i
-        length = lengths[low]
+                    hdr = data[start:j]
+                    h = cache.get(hdr)  # type: ignore[assignment]
+                    if h is None:
+                        h, _ = _decode_header(data, start, n, where)
+                        if len(cache) >= _HEADER_CACHE_MAX:
+                            cache.clear()
+                        cache[hdr] = h
+        i = j
+        length = lengths[h.low]
         if length == -1:
             if i >= n:
                 raise DecodeError("variable-length LVAR missing", f"{where}, offset {i}")
             lvar = data[i]
-            i += 1
-            value, i = _variable(data, i, lvar, where)
-            if vifes and _PROFILES.intersection(vifes):
-                value = data[vif_end + 1 : i].hex()
-            kind_done = True
+            value, i = _variable(data, i + 1, lvar, where)
+            raw = data[j:i]
+            if h.profile:
+                value = data[j + 1 : i].hex()
+            elif type(value) is int and h.kind == KIND_NUMBER:
+                value = _scale(value, h.exp)
+            if spans is not None:
+                spans.append((h, j + 1, i))
         else:
-            kind_done = False
             if i + length > n:
                 raise DecodeError(
                     f"record data truncated: needs {length} bytes, {n - i} left", f"{where}, offset {start}"
                 )
             raw = data[i : i + length]
+            value = decode_value(h, raw)
+            if spans is not None:
+                spans.append((h, i, i + length))
             i += length
-            kind = info.kind
-            if length == 0:
-                value = None
-            elif kind in (KIND_DATE, KIND_DATETIME):
-                value = decode_point_in_time(raw) if low not in _BCD else None
-            elif low in _BCD:
-                v = bcd_to_int(raw)
-                if kind == KIND_ID:
-                    value = raw[::-1].hex().upper()
-                elif v is None:
-                    value = None
-                else:
-                    value = _scale(v, info.exp + extra_exp)
-            elif low == 5:
-                f = _REAL32.unpack(raw)[0]
-                value = f * 10.0 ** (info.exp + extra_exp)
-            elif kind == KIND_NUMBER:
-                value = _scale(int.from_bytes(raw, "little", signed=True), info.exp + extra_exp)
-            elif kind == KIND_TEXT or (vifes and _PROFILES.intersection(vifes)):
-                value = raw[::-1].hex().upper()
-            else:
-                value = int.from_bytes(raw, "little")
-        if kind_done:
-            raw = data[vif_end:i]
-            if isinstance(value, int) and info.kind == KIND_NUMBER:
-                value = _scale(value, info.exp + extra_exp)
         append(
-            DataRecord(
-                data[start:dif_end],
-                data[dif_end:vif_end],
-                storage,
-                tariff,
-                subunit,
-                FUNCTIONS[(dif >> 4) & 3],
-                info.quantity,
-                info.unit,
-                value,
-                tuple(vifes) if vifes else _NONE,
-                raw,
-            )
+            DataRecord(h.dif, h.vif, h.storage, h.tariff, h.subunit, h.function, h.quantity, h.unit, value,
+                       h.vifes, raw)
         )
     return records
+
+
+def decode_value(h: _Header, raw: bytes) -> Any:
+    """The value of a fixed-length data field, scaled to the header's unit."""
+    if not raw:
+        return None
+    low = h.low
+    kind = h.kind
+    if kind == KIND_NUMBER and low < 8 and low != 5:
+        return _scale(int.from_bytes(raw, "little", signed=True), h.exp)
+    if kind in (KIND_DATE, KIND_DATETIME):
+        return decode_point_in_time(raw) if low not in _BCD else None
+    if low in _BCD:
+        if kind == KIND_ID:
+            return raw[::-1].hex().upper()
+        v = bcd_to_int(raw)
+        return None if v is None else _scale(v, h.exp)
+    if low == 5:
+        return _REAL32.unpack(raw)[0] * 10.0**h.exp
+    if kind == KIND_TEXT or h.profile:
+        return raw[::-1].hex().upper()
+    return int.from_bytes(raw, "little")
+
+
+def _decode_header(data: bytes, start: int, n: int, where: str) -> tuple[_Header, int]:
+    """Interpret one DIF/DIFE/VIF/VIFE header; returns it and the offset of its data."""
+    i = start
+    dif = data[i]
+    i += 1
+    storage = (dif >> 6) & 1
+    tariff = 0
+    subunit = 0
+    if dif & 0x80:
+        shift = 0
+        while True:
+            if i >= n:
+                raise DecodeError("DIFE missing after extension bit", f"{where}, offset {i}")
+            dife = data[i]
+            i += 1
+            storage |= (dife & 0x0F) << (1 + 4 * shift)
+            tariff |= ((dife >> 4) & 0x03) << (2 * shift)
+            subunit |= ((dife >> 6) & 0x01) << shift
+            shift += 1
+            if not dife & 0x80:
+                break
+            if shift > 10:
+                raise DecodeError("more than 10 DIFEs", f"{where}, offset {start}")
+    dif_end = i
+    if i >= n:
+        raise DecodeError("record ends before its VIF", f"{where}, offset {start}")
+    vif = data[i]
+    i += 1
+    vifes: list[str] = []
+    extra_exp = 0
+    code = vif & 0x7F
+    more = vif & 0x80
+    if code < 0x7B:
+        info = PRIMARY[code]
+    elif vif == 0xFD or vif == 0xFB:
+        if i >= n:
+            raise DecodeError("extension VIF missing", f"{where}, offset {i}")
+        ext = data[i]
+        i += 1
+        info = (EXT_FD if vif == 0xFD else EXT_FB).get(ext & 0x7F, _RESERVED)
+        more = ext & 0x80
+    elif code == 0x7C:
+        if i >= n:
+            raise DecodeError("plain-text VIF length missing", f"{where}, offset {i}")
+        tlen = data[i]
+        if i + 1 + tlen > n:
+            raise DecodeError("plain-text VIF truncated", f"{where}, offset {i}")
+        text = data[i + 1 : i + 1 + tlen][::-1].decode("latin-1")
+        i += 1 + tlen
+        info = VifInfo(text, text, 0, KIND_NUMBER)
+    elif code == 0x7F:
+        info = _MANUFACTURER
+    elif code == 0x7E:
+        info = _ANY_VIF
+    else:
+        info = _RESERVED
+    if more:
+        manufacturer = info is _MANUFACTURER
+        while True:
+            if i >= n:
+                raise DecodeError("VIFE missing after extension bit", f"{where}, offset {i}")
+            vife = data[i]
+            i += 1
+            c = vife & 0x7F
+            if manufacturer:
+                vifes.append(f"mfct_{c:02x}")
+            else:
+                vifes.append(vife_name(c))
+                if c == 0x7F:
+                    manufacturer = True
+                elif c == 0x7D:
+                    extra_exp += 3
+                elif 0x70 <= c <= 0x77:
+                    extra_exp += c - 0x76
+            if not vife & 0x80:
+                break
+            if len(vifes) > 10:
+                raise DecodeError("more than 10 VIFEs", f"{where}, offset {start}")
+    header = _Header(
+        data[start:dif_end], data[dif_end:i], storage, tariff, subunit, FUNCTIONS[(dif >> 4) & 3],
+        info.quantity, info.unit, info.exp + extra_exp, info.kind, tuple(vifes) if vifes else _NONE,
+        dif & 0x0F, bool(vifes) and not _PROFILES.isdisjoint(vifes),
+    )
+    return header, i
 
 
 def _variable(data: bytes, i: int, lvar: int, where: str) -> tuple[Any, int]:

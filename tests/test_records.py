@@ -136,3 +136,7 @@ def test_truncations_raise_decode_error(hexstr: str) -> None:
     with pytest.raises(DecodeError) as exc:
         parse_records(bytes.fromhex(hexstr))
     assert "offset" in exc.value.where
+
+
+def test_empty_variable_length_bcd_is_invalid_not_a_crash() -> None:
+    assert one("0D13C0").value is None  # LVAR 0xC0: BCD with zero digits
