@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+import cli_billing
 from decoders import DecodeError, Decoder, KeyStore, KeyStoreError, Telegram, parse_hex
 
 app = typer.Typer(
@@ -19,12 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-try:  # the billing commands arrive with their own module
-    import cli_billing
-
-    app.add_typer(cli_billing.app, name="billing")
-except ImportError:  # pragma: no cover - only while billing is not installed
-    pass
+app.add_typer(cli_billing.app, name="billing")
 
 
 class OutputFormat(StrEnum):

@@ -1,0 +1,1 @@
+"""Helpers that build small billing inputs for the worked cases."""
