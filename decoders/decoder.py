@@ -25,6 +25,7 @@ from .security import (
     ZERO_IV,
     cmac,
     decrypt_checked,
+    des_cbc_decrypt,
     ell_counter_block,
     ell_crc_ok,
     ell_decrypt,
@@ -151,6 +152,9 @@ class Decoder:
                             f"no key for meter {t.id}: ELL payload is AES-CTR encrypted",
                             f"extended link layer, offset {pos}", reason="missing_key",
                         )
+                    if len(key) != 16:
+                        raise DecodeError(f"key for meter {t.id} is not AES-128", f"extended link layer, offset {pos}",
+                                          reason="wrong_key")
                     counter = ell_counter_block(m_bytes, a_bytes, cc, sn)
                     plain = ell_decrypt(key, counter, rest, f"extended link layer, offset {pos}")
                     t.decrypted = True
@@ -247,6 +251,7 @@ class Decoder:
             else:
                 plan = self.layouts.match(payload)
                 if plan is not None:
+                    t._plan = plan
                     apply_summary(t, *plan.summary_values(payload), plan.flow_unit)
                 else:
                     self._parse_and_learn(t, payload)
@@ -297,6 +302,8 @@ class Decoder:
             key = self._key_for(t.manufacturer, t.id)
             if key is None:
                 raise DecodeError(f"no key for meter {t.id} (mode 7)", where, reason="missing_key")
+            if len(key) != 16:
+                raise DecodeError(f"key for meter {t.id} is not AES-128", where, reason="wrong_key")
             mcl, counter, mac, mac_start = afl
             id_bytes = a_bytes[:4]
             enc_key, mac_key = mode7_keys(key, counter, id_bytes)
@@ -305,6 +312,25 @@ class Decoder:
                 if expected != mac:
                     raise DecodeError("AFL MAC mismatch: wrong key or altered telegram", where, reason="wrong_key")
             plain = decrypt_checked(enc_key, ZERO_IV, payload[:enc_len], where)
+            t.decrypted = True
+            return plain + payload[enc_len:], key
+        if mode == 2:
+            t.encryption = "mode2"
+            blocks = (cfg >> 4) & 0x0F
+            enc_len = blocks * 16 if blocks else len(payload) - len(payload) % 8
+            if enc_len > len(payload) or enc_len == 0:
+                raise DecodeError(f"CFG announces {enc_len} encrypted bytes but {len(payload)} follow", where)
+            if payload[:2] == b"\x2f\x2f":
+                return payload, None
+            key = self._key_for(t.manufacturer, t.id)
+            if key is None:
+                raise DecodeError(f"no key for meter {t.id} (mode 2 DES-CBC)", where, reason="missing_key")
+            if len(key) != 8:
+                raise DecodeError(f"key for meter {t.id} is not an 8-byte DES key (mode 2)", where,
+                                  reason="wrong_key")
+            plain = des_cbc_decrypt(key, payload[:enc_len])
+            if plain[:2] != b"\x2f\x2f":
+                raise DecodeError("decryption failed: wrong key (no 2F 2F check bytes)", where, reason="wrong_key")
             t.decrypted = True
             return plain + payload[enc_len:], key
         t.encryption = f"mode{mode}"

@@ -71,6 +71,7 @@ class Driver:
 class DriverRegistry:
     def __init__(self, drivers: list[Driver] | None = None) -> None:
         self._drivers: dict[str, Driver] = {}
+        self._aliases: dict[str, Driver] = {}
         self._index: dict[str, list[tuple[Signature, Driver]]] = {}
         for d in drivers or []:
             self.register(d)
@@ -79,6 +80,10 @@ class DriverRegistry:
         if driver.name in self._drivers:
             raise ValueError(f"driver {driver.name!r} registered twice")
         self._drivers[driver.name] = driver
+        for alias in driver.aliases:
+            if alias in self._aliases or alias in self._drivers:
+                raise ValueError(f"driver alias {alias!r} is taken")
+            self._aliases[alias] = driver
         for sig in driver.signatures:
             bucket = self._index.setdefault(sig.manufacturer, [])
             bucket.append((sig, driver))
@@ -91,7 +96,8 @@ class DriverRegistry:
         return len(self._drivers)
 
     def get(self, name: str) -> Driver | None:
-        return self._drivers.get(name)
+        """By name or alias (families the reference decoder knows under two names)."""
+        return self._drivers.get(name) or self._aliases.get(name)
 
     def detect(self, manufacturer: str | None, version: int | None, device_type: int | None,
                ci: int | None) -> Driver | None:

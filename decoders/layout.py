@@ -15,7 +15,7 @@ from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
-from .records import DataRecord, _Header, decode_value
+from .records import DataRecord, _Header, decode_value, record_from_span
 from .summary import Picks
 
 _MAX_PER_LENGTH = 16
@@ -23,14 +23,19 @@ _MAX_PLANS = 8192
 
 
 class Plan:
-    __slots__ = ("flow_unit", "getter", "skeleton", "slots")
+    __slots__ = ("flow_unit", "getter", "skeleton", "slots", "spans")
 
     def __init__(self, getter: Callable[[bytes], Any], skeleton: Any,
-                 slots: tuple[tuple[_Header, int, int] | None, ...], flow_unit: str) -> None:
+                 slots: tuple[tuple[_Header, int, int] | None, ...], flow_unit: str,
+                 spans: tuple[tuple[_Header | None, int, int], ...]) -> None:
         self.getter = getter
         self.skeleton = skeleton
         self.slots = slots  # (header, value start, value end) for total, target, date, flow
         self.flow_unit = flow_unit
+        self.spans = spans  # every record, for materialising the full list without a re-parse
+
+    def materialise(self, payload: bytes) -> list[DataRecord]:
+        return [record_from_span(h, payload, a, b) for h, a, b in self.spans]
 
     def summary_values(self, payload: bytes) -> tuple[Any, Any, Any, Any]:
         out = []
@@ -84,7 +89,8 @@ class LayoutCache:
             getter = itemgetter(*positions)
             skeleton = getter(payload)
         flow_idx = picks[3]
-        plan = Plan(getter, skeleton, tuple(slots), records[flow_idx].unit if flow_idx is not None else "")
+        plan = Plan(getter, skeleton, tuple(slots), records[flow_idx].unit if flow_idx is not None else "",
+                    tuple(spans))
         bucket = self._by_length.setdefault(len(payload), [])
         if len(bucket) >= _MAX_PER_LENGTH:
             bucket.pop(0)

@@ -24,6 +24,7 @@ class Telegram:
     flow_m3h: float | None = None
     alarms: list[str] = field(default_factory=list)
     _records: list[DataRecord] | None = None
+    _plan: Any = None  # a layout.Plan that can rebuild the records without a re-parse
     encryption: str = "none"
     decrypted: bool = False
     error: str | None = None
@@ -45,6 +46,9 @@ class Telegram:
     def records(self) -> list[DataRecord]:
         """Every data record; parsed on first access when the summary came from a layout plan."""
         if self._records is None:
+            if self._plan is not None:
+                self._records = self._plan.materialise(self.payload)
+                return self._records
             try:
                 self._records = parse_records(self.payload) if self.payload else []
             except DecodeError:  # only reachable for a payload that never parsed cleanly

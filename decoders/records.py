@@ -221,6 +221,29 @@ def parse_records(
     return records
 
 
+def record_from_span(h: _Header | None, data: bytes, a: int, b: int) -> DataRecord:
+    """Rebuild the record whose value occupies data[a:b] under header `h` (None = 0x0F data).
+
+    Used by layout plans: the layout is known, so only the value needs decoding.
+    """
+    if h is None:
+        rest = data[a:b]
+        return DataRecord(data[a - 1 : a], b"", 0, 0, 0, "instantaneous", "manufacturer_data", "", rest.hex(),
+                          raw=rest)
+    if h.low == 0x0D:
+        value, _ = _variable(data, a, data[a - 1], "application layer")
+        raw = data[a - 1 : b]
+        if h.profile:
+            value = data[a:b].hex()
+        elif type(value) is int and h.kind == KIND_NUMBER:
+            value = _scale(value, h.exp)
+    else:
+        raw = data[a:b]
+        value = decode_value(h, raw)
+    return DataRecord(h.dif, h.vif, h.storage, h.tariff, h.subunit, h.function, h.quantity, h.unit, value,
+                      h.vifes, raw)
+
+
 def decode_value(h: _Header, raw: bytes) -> Any:
     """The value of a fixed-length data field, scaled to the header's unit."""
     if not raw:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.cmac import CMAC
 
@@ -21,6 +22,23 @@ ZERO_IV = bytes(16)
 @lru_cache(maxsize=8192)
 def _aes(key: bytes) -> algorithms.AES:
     return algorithms.AES(key)
+
+
+@lru_cache(maxsize=4096)
+def _des(key: bytes) -> TripleDES:
+    """Triple DES with K1 = K2 = K3 is single DES; the 24-byte form avoids the deprecated 8-byte one."""
+    return TripleDES(key * 3)
+
+
+def des_cbc_decrypt(key: bytes, data: bytes) -> bytes:
+    """OMS security mode 2 (DES-CBC, IV zero): old but still in the field (ActisLink modules)."""
+    d = Cipher(_des(key), modes.CBC(bytes(8))).decryptor()
+    return d.update(data) + d.finalize()
+
+
+def des_cbc_encrypt(key: bytes, data: bytes) -> bytes:
+    e = Cipher(_des(key), modes.CBC(bytes(8))).encryptor()
+    return e.update(data) + e.finalize()
 
 
 def aes_cbc_decrypt(key: bytes, iv: bytes, data: bytes) -> bytes:

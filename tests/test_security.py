@@ -108,3 +108,10 @@ def test_keystore_never_shows_keys(tmp_path) -> None:  # type: ignore[no-untyped
     with pytest.raises(KeyStoreError) as exc:
         KeyStore.from_csv_text("id,key\n19228217,82B0551191F51D66EFCDAB89674523ZZ\n", "k.csv")
     assert "k.csv, line 2, column key" in str(exc.value) and "ZZ" not in str(exc.value)
+
+
+def test_short_key_on_aes_modes_is_a_decode_error() -> None:
+    """An 8-byte (DES) key reaching an AES mode is a key problem, not a crash."""
+    with pytest.raises(DecodeError) as exc:
+        Decoder(default_key=bytes(8)).decode(_mode7_frame(bytes(16), 1))
+    assert exc.value.reason == "wrong_key" and "AES-128" in str(exc.value)

@@ -1,0 +1,63 @@
+"""What the Diehl standard-record meters (hydrus, dme173, dme_07) share: due-date choice, extras
+named as the reference prints them, and status."""
+
+from __future__ import annotations
+
+from ..model import Telegram
+from ._dhl import (
+    DAYS_PER_GREGORIAN_YEAR,
+    SUMMARY_QUANTITIES,
+    TO_HOURS,
+    TO_SECONDS,
+    RenameSpec,
+    error_flags,
+    finish_status,
+    first,
+    key,
+    sts_flags,
+    target_from_datetime_storage,
+)
+from ._dhl_plan import FieldPlans, Record
+
+
+def diehl_spec(date_name: str, volume_stem: str) -> RenameSpec:
+    """The storage-1 date becomes `date_name` and its volumes `total_{volume_stem}_m3` /
+    `total_tariff{n}_{volume_stem}_m3`, as the reference prints them per family (hydrus: at_date;
+    dme173: set_date, at_set_date)."""
+    spec: RenameSpec = {
+        key("flow_temperature"): ("flow_temperature_c", 1.0),
+        key("external_temperature"): ("external_temperature_c", 1.0),
+        key("remaining_battery_life"): ("remaining_battery_life_y", 1 / DAYS_PER_GREGORIAN_YEAR),
+        key("customer"): ("customer", None),
+        key("datetime"): ("meter_datetime", None),
+        key("actuality_duration"): ("actuality_duration_s", TO_SECONDS),
+        key("operating_time"): ("operating_time_h", TO_HOURS),
+        key("date", 1): (date_name, None),
+        key("volume", 1): (f"total_{volume_stem}_m3", 1.0),
+    }
+    for tariff in (1, 2, 3):
+        spec[key("volume", tariff=tariff)] = (f"total_tariff{tariff}_m3", 1.0)
+        spec[key("volume", 1, tariff=tariff)] = (f"total_tariff{tariff}_{volume_stem}_m3", 1.0)
+    return spec
+
+
+def _due_candidates(r: Record) -> bool:
+    return r.storage >= 1 and r.quantity in ("volume", "datetime")
+
+
+def diehl_plans(spec: RenameSpec, summary: bool = False) -> FieldPlans:
+    """`summary`: also select what the water summary needs (for drivers without core records)."""
+    quantities = ("error_flags", *SUMMARY_QUANTITIES) if summary else ("error_flags",)
+    return FieldPlans(spec, quantities, _due_candidates)
+
+
+def diehl_records(t: Telegram, records: list[Record]) -> None:
+    target_from_datetime_storage(t, records)
+    sts_flags(t)
+    error_flags(t, first(records, "error_flags", plain_only=False))
+    finish_status(t)
+
+
+FIELDS = ("target_datetime", "flow_temperature_c", "external_temperature_c", "remaining_battery_life_y",
+          "customer", "meter_datetime", "actuality_duration_s", "operating_time_h", "total_tariffN_m3",
+          "status_flags")

@@ -1,0 +1,30 @@
+"""Actaris/Itron ActisLink water modules (ALK): OMS security mode 2, DES-CBC with an 8-byte key.
+
+The core decrypts mode 2 (DES-CBC, IV zero: with it the vector's first block decrypts to the
+`2F 2F` check bytes, with the mode-5 style IV it does not); the records are standard, so this
+driver only adds the meter clock and the status texts.
+"""
+
+from __future__ import annotations
+
+from ..driver_api import Driver, Signature
+from ..model import DriverContext, Telegram
+from ._qds import start
+
+
+def decode(t: Telegram, ctx: DriverContext) -> None:
+    clock = next((r for r in t.records if r.quantity == "datetime" and not r.storage), None)
+    if clock is not None and type(clock.value) is str:
+        t.extra["meter_datetime"] = clock.value
+    start(t)
+
+
+DRIVER = Driver(
+    name="actislink",
+    signatures=(Signature("ALK", device_type=0x07), Signature("ALK", device_type=0x06),
+                Signature("ALK", device_type=0x16)),
+    decode=decode,
+    fields=("meter_datetime", "status_flags"),
+    description="Actaris ActisLink water radio modules (DES, security mode 2)",
+    standard_records=True,
+)

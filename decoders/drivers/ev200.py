@@ -1,0 +1,32 @@
+"""Elster EV200 (ELR version 0x0D): BCD total and due-date reading, then manufacturer data
+whose layout no vector explains; it is kept as hex for later analysis, not interpreted."""
+
+from __future__ import annotations
+
+from ..driver_api import Driver, Signature
+from ..model import DriverContext, Telegram
+from ..records import DataRecord
+from ._qds import COMMON, error_flags, put, start, text
+from ._qds_plan import Plans
+
+
+def _custom(r: DataRecord) -> str | None:
+    return "mfct" if r.quantity == "manufacturer_data" else None
+
+
+_PLANS = Plans(COMMON, _custom)
+
+
+def decode(t: Telegram, ctx: DriverContext) -> None:
+    found = _PLANS.read(t, ctx.payload)
+    error_flags(t, start(t), found)
+    put(t, "manufacturer_data_hex", text(found, "mfct"))
+
+
+DRIVER = Driver(
+    name="ev200",
+    signatures=(Signature("ELR", version=0x0D, device_type=0x07),),
+    decode=decode,
+    fields=("meter_datetime", "manufacturer_data_hex", "status_flags"),
+    description="Elster EV200 water meter",
+)

@@ -1,0 +1,29 @@
+"""Bmeters Hydrodigit (BMT v0x17): standard records, then a `0F` block of optional contents.
+
+The first byte of the `0F` block is a bitmap of which optional fields follow (battery voltage,
+fraud date, leak date, backflow, …), but both public vectors carry only zero bytes after it,
+so neither the bit order nor the field encodings can be learned from them; the driver names
+the meter clock and leaves the block in the records.
+"""
+
+from __future__ import annotations
+
+from ..driver_api import Driver, Signature
+from ..model import DriverContext, Telegram
+from ._apa_scan import Picker
+from ._apa_util import CLOCK, put_meter_datetime, registers
+
+PICK = Picker(CLOCK)
+
+
+def decode(t: Telegram, ctx: DriverContext) -> None:
+    put_meter_datetime(t, registers(t, ctx, PICK))
+
+
+DRIVER = Driver(
+    name="hydrodigit",
+    signatures=(Signature("BMT", 0x17),),
+    decode=decode,
+    fields=("meter_datetime",),
+    description="Bmeters Hydrodigit water meter (standard OMS records)",
+)

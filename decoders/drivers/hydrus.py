@@ -1,0 +1,52 @@
+"""Diehl Hydrus ultrasonic water meters (DME version 0x70; HYD "real data" frames).
+
+- The due-date reading sits at the storage that carries a type F date-time (3 in the vectors),
+  not at storage 1, which holds an older set-date reading (`at_date`, `total_at_date_m3`).
+- "Real data" frames (TPL security modes 16-31) are plain EN 13757-3 records in the vectors,
+  sent from a module whose link address is in Diehl order (version, type, id). The core does not
+  parse records for modes >= 16, so this driver parses (through its field plans) for every mode.
+- Mode 5 frames need the meter's AES key like any OMS meter; no default key is known.
+"""
+
+from __future__ import annotations
+
+from ..driver_api import Driver, Signature
+from ..errors import DecodeError
+from ..model import DriverContext, Telegram
+from ._dhl import first, summary_from, swap_diehl_address
+from ._dhl_diehl import FIELDS, diehl_plans, diehl_records, diehl_spec
+
+_SHORT_OR_NO_TPL = frozenset((0x7A, 0x7B, 0x78, 0x79))
+_SPEC = diehl_spec("at_date", "at_date")
+_PLANS = diehl_plans(_SPEC, summary=True)
+
+
+def decode(t: Telegram, ctx: DriverContext) -> None:
+    where = "hydrus payload"
+    mode = ctx.security_mode or 0
+    records = _PLANS.select(t, ctx.payload, where)
+    if mode >= 16:
+        if first(records, "volume") is None:
+            raise DecodeError(
+                f"security mode {mode} payload is not plain records (scrambled real data is not supported)",
+                where, reason="unsupported",
+            )
+        if t.ci in _SHORT_OR_NO_TPL and t.manufacturer in ("DME", "HYD"):
+            swap_diehl_address(t, ctx.a_field)
+    summary_from(t, records)
+    diehl_records(t, records)
+
+
+DRIVER = Driver(
+    name="hydrus",
+    signatures=(
+        Signature("DME", version=0x70, ci=0x7A),
+        Signature("DME", version=0x70, ci=0x72),
+        Signature("HYD", ci=0x7A),
+        Signature("HYD", ci=0x72),
+    ),
+    decode=decode,
+    fields=("at_date", "total_at_date_m3", "total_tariffN_at_date_m3", *FIELDS),
+    description="Diehl Hydrus water meters, incl. HYD real-data frames (modes 16-31, plain records)",
+    standard_records=False,
+)

@@ -1,0 +1,26 @@
+"""ista water meters (IST): the billing reading sits in storage 2 with its own date record."""
+
+from __future__ import annotations
+
+from ..driver_api import Driver, Signature
+from ..model import DriverContext, Telegram
+from ._qds import COMMON, INST, error_flags, set_target, start
+from ._qds_plan import Plans
+
+_PLANS = Plans({**COMMON, ("date", 2, INST): "due_date", ("volume", 2, INST): "due_m3"})
+
+
+def decode(t: Telegram, ctx: DriverContext) -> None:
+    found = _PLANS.read(t, ctx.payload)
+    flags = start(t)
+    set_target(t, found, "due_date", "due_m3")
+    error_flags(t, flags, found)
+
+
+DRIVER = Driver(
+    name="istawater",
+    signatures=tuple(Signature("IST", device_type=d) for d in (0x06, 0x07, 0x15, 0x16)),
+    decode=decode,
+    fields=("meter_datetime", "status_flags"),
+    description="ista water meters (domaqua/istameter, storage-2 due date)",
+)

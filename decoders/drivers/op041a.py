@@ -1,0 +1,27 @@
+"""Apator OP-041A (APA v0x1A, mode 5, standard records): the core does the work.
+
+The register after the `0F` manufacturer marker is not published (nothing says what it is);
+the driver only names the meter clock.
+"""
+
+from __future__ import annotations
+
+from ..driver_api import Driver, Signature
+from ..model import DriverContext, Telegram
+from ._apa_scan import Picker
+from ._apa_util import CLOCK, put_meter_datetime, registers
+
+PICK = Picker(CLOCK)
+
+
+def decode(t: Telegram, ctx: DriverContext) -> None:
+    put_meter_datetime(t, registers(t, ctx, PICK))
+
+
+DRIVER = Driver(
+    name="op041a",
+    signatures=(Signature("APA", 0x1A, 0x07),),
+    decode=decode,
+    fields=("meter_datetime",),
+    description="Apator OP-041A water meter (standard OMS records)",
+)

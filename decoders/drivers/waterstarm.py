@@ -1,0 +1,48 @@
+"""Deltamess/Engelmann WaterStar M (DWZ, and EFE version 0x70): standard records.
+
+Error flag 0x40 is the meter's leak-or-no-usage detector (vector 99: flags 0x0040 printed as
+LEAKAGE_OR_NO_USAGE); other bits are unexplained and kept as `ERROR_FLAGS_<hex>`."""
+
+from __future__ import annotations
+
+from ..driver_api import Driver, Signature
+from ..model import DriverContext, Telegram
+from ..records import DataRecord
+from ._qds import COMMON, INST, error_flags, start
+from ._qds_plan import Plans
+
+_FLAGS = ((0x40, "LEAKAGE_OR_NO_USAGE", "LEAK"),)
+
+
+def _custom(r: DataRecord) -> str | None:
+    if r.quantity == "volume" and r.vifes == ("backward_flow",) and not r.tariff and r.storage < 2:
+        return "+total_backwards_at_set_date_m3" if r.storage else "+total_backwards_m3"
+    return None
+
+
+_PLANS = Plans({**COMMON, ("voltage", 0, INST): "+battery_v", ("model_version", 0, INST): "version",
+                ("parameter_set_id", 0, INST): "params", ("date", 1, INST): "+set_date",
+                ("volume", 1, INST): "+consumption_at_set_date_m3",
+                **{("volume", s, INST): f"+consumption_at_history_{s - 1}_m3" for s in range(2, 17)}},
+               _custom)
+
+
+def decode(t: Telegram, ctx: DriverContext) -> None:
+    found = _PLANS.read(t, ctx.payload)
+    flags = start(t)
+    for reg, name in (("version", "meter_version"), ("params", "parameter_set")):
+        hit = found.get(reg)
+        if hit is not None and hit[1]:
+            t.extra[name] = hit[1][::-1].hex()
+    error_flags(t, flags, found, _FLAGS)
+
+
+DRIVER = Driver(
+    name="waterstarm",
+    signatures=(*(Signature("DWZ", device_type=d) for d in (0x06, 0x07, 0x15, 0x16)),
+                Signature("EFE", version=0x70, device_type=0x07), Signature("EFE", version=0x70, device_type=0x06)),
+    decode=decode,
+    fields=("meter_datetime", "total_backwards_m3", "total_backwards_at_set_date_m3", "battery_v", "meter_version",
+            "parameter_set", "set_date", "consumption_at_set_date_m3", "consumption_at_history_N_m3", "status_flags"),
+    description="Deltamess / Engelmann WaterStar M water meters",
+)

@@ -1,0 +1,27 @@
+"""Watertech (WTT) water meters: standard records; the software version is two ASCII chars."""
+
+from __future__ import annotations
+
+from ..driver_api import Driver, Signature
+from ..model import DriverContext, Telegram
+from ._qds import COMMON, INST, error_flags, start
+from ._qds_plan import Plans
+
+_PLANS = Plans({**COMMON, ("software_version", 0, INST): "sw"})
+
+
+def decode(t: Telegram, ctx: DriverContext) -> None:
+    found = _PLANS.read(t, ctx.payload)
+    error_flags(t, start(t), found)
+    sw = found.get("sw")
+    if sw is not None and sw[1] and all(0x20 <= b < 0x7F for b in sw[1]):
+        t.extra["software_version"] = sw[1][::-1].decode("ascii")
+
+
+DRIVER = Driver(
+    name="watertech",
+    signatures=(Signature("WTT", device_type=0x07), Signature("WTT", device_type=0x06)),
+    decode=decode,
+    fields=("meter_datetime", "software_version", "status_flags"),
+    description="Watertech water meters",
+)
