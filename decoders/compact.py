@@ -7,13 +7,14 @@ layouts that are known without ever seeing a full frame.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Protocol
 
 from .crc import crc16_en13757
 from .errors import DecodeError
-from .records import DataRecord, parse_records
+from .layout import Plan
+from .records import DataRecord, _decode_header, parse_records
+from .summary import pick_summary
 
 
 class _HasRecords(Protocol):
@@ -35,15 +36,17 @@ def signature_of(headers: Sequence[bytes]) -> int:
 class CompactFormats:
     """Known layouts by signature, and each meter's last full-frame layout.
 
-    Per-meter memory is bounded (LRU) because a van hears tens of thousands of meters a day.
+    Per-meter memory is bounded (oldest meter first out) because a van hears tens of thousands
+    of meters a day.
     """
 
     def __init__(self, max_meters: int = 100_000) -> None:
         self.known: dict[int, tuple[bytes, ...]] = {}
         # The last full-frame telegram per meter; its records are parsed only if a compact
         # frame ever needs them.
-        self._last: OrderedDict[tuple[str | None, str | None], _HasRecords] = OrderedDict()
+        self._last: dict[tuple[str | None, str | None], _HasRecords] = {}
         self._max = max_meters
+        self._plans: dict[tuple[int, tuple[bytes, ...], int, int], Plan | None] = {}
 
     def add_known(self, headers: Sequence[bytes]) -> int:
         sig = signature_of(headers)
@@ -51,11 +54,10 @@ class CompactFormats:
         return sig
 
     def remember(self, manufacturer: str | None, meter_id: str | None, source: _HasRecords) -> None:
-        key = (manufacturer, meter_id)
         last = self._last
-        last[key] = source
+        last[(manufacturer, meter_id)] = source  # a re-insert keeps the old position: FIFO, not LRU
         if len(last) > self._max:
-            last.popitem(last=False)
+            del last[next(iter(last))]
 
     def lookup(self, manufacturer: str | None, meter_id: str | None, signature: int) -> tuple[bytes, ...] | None:
         source = self._last.get((manufacturer, meter_id))
@@ -65,6 +67,18 @@ class CompactFormats:
                 self.known.setdefault(signature, headers)
                 return headers
         return self.known.get(signature)
+
+    def plan(self, signature: int, headers: tuple[bytes, ...], offset: int, size: int) -> Plan | None:
+        """A layout plan for compact values at payload[offset:size]: with fixed-length values
+        every value's position follows from the headers, so the records need no re-interleaving."""
+        key = (signature, headers, offset, size)
+        if key in self._plans:
+            return self._plans[key]
+        plan = _plan_for(headers, offset, size)
+        if len(self._plans) > 4096:
+            self._plans.clear()
+        self._plans[key] = plan
+        return plan
 
     @staticmethod
     def expand(headers: Sequence[bytes], data: bytes, where: str) -> list[DataRecord]:
@@ -91,3 +105,27 @@ class CompactFormats:
             out += data[i : i + size]
             i += size
         return parse_records(bytes(out), 0, f"{where} (compact)")
+
+
+def _plan_for(headers: Sequence[bytes], offset: int, size: int) -> Plan | None:
+    spans = []
+    records = []
+    pos = offset
+    for hb in headers:
+        try:
+            h, _ = _decode_header(hb, 0, len(hb), "compact format")
+        except DecodeError:
+            return None
+        length = _LENGTHS[h.low]
+        if length < 0:
+            return None
+        spans.append((h, pos, pos + length))
+        records.append(DataRecord(h.dif, h.vif, h.storage, h.tariff, h.subunit, h.function, h.quantity, h.unit,
+                                  None, h.vifes))
+        pos += length
+    if pos > size:
+        return None
+    picks = pick_summary(records)
+    slots = tuple(None if i is None else spans[i] for i in picks)
+    flow_unit = records[picks[3]].unit if picks[3] is not None else ""
+    return Plan(lambda _p: (), (), slots, flow_unit, tuple(spans))

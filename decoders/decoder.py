@@ -246,12 +246,13 @@ class Decoder:
         t.payload = payload
         if driver is None or driver.standard_records:
             if ci in COMPACT:
-                t.records = self._compact_records(t, payload, where)
-                fill_water_summary(t)
+                self._compact(t, payload, where)
             else:
                 plan = self.layouts.match(payload)
                 if plan is not None:
                     t._plan = plan
+                    if plan.warning:
+                        t.warnings.append(plan.warning)
                     apply_summary(t, *plan.summary_values(payload), plan.flow_unit)
                 else:
                     self._parse_and_learn(t, payload)
@@ -346,18 +347,20 @@ class Decoder:
         """
         records: list[DataRecord] = []
         spans: list[tuple[Any, int, int]] = []
-        clean = True
+        warning = None
         try:
             parse_records(payload, 0, "application layer", records, spans)
         except DecodeError as exc:
             if not records:
                 raise
-            clean = False
-            t.warnings.append(f"records after #{len(records)} not decodable: {exc}")
+            warning = f"records after #{len(records)} not decodable: {exc}"
+            t.warnings.append(warning)
         t.records = records
         picks = pick_summary(records)
-        if clean and records:
-            self.layouts.learn(payload, records, spans, picks)
+        if records:
+            # A damaged tail lies outside every value span, so it is part of the skeleton: a
+            # payload matching this plan has the same damage and earns the same warning.
+            self.layouts.learn(payload, records, spans, picks, warning)
         i_total, i_target, i_date, i_flow = picks
         apply_summary(
             t,
@@ -368,7 +371,7 @@ class Decoder:
             "" if i_flow is None else records[i_flow].unit,
         )
 
-    def _compact_records(self, t: Telegram, payload: bytes, where: str):  # type: ignore[no-untyped-def]
+    def _compact(self, t: Telegram, payload: bytes, where: str) -> None:
         start = 2 if payload[:2] == b"\x2f\x2f" else 0
         if len(payload) < start + 4:
             raise DecodeError("compact frame header truncated", f"{where}, offset {start}")
@@ -379,7 +382,13 @@ class Decoder:
                 f"compact frame format 0x{signature:04X} unknown: no earlier full frame from meter {t.id}",
                 where, reason="unknown_format",
             )
-        return self.formats.expand(headers, payload[start + 4 :], where)
+        plan = self.formats.plan(signature, headers, start + 4, len(payload))
+        if plan is None:  # variable-length values or too few bytes: the full path says which
+            t.records = self.formats.expand(headers, payload[start + 4 :], where)
+            fill_water_summary(t)
+        else:
+            t._plan = plan
+            apply_summary(t, *plan.summary_values(payload), plan.flow_unit)
 
 
 def _parse_afl(body: bytes, pos: int) -> tuple[tuple[int, bytes, bytes, int], int]:

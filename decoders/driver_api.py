@@ -72,6 +72,7 @@ class DriverRegistry:
     def __init__(self, drivers: list[Driver] | None = None) -> None:
         self._drivers: dict[str, Driver] = {}
         self._aliases: dict[str, Driver] = {}
+        self._detected: dict[tuple[str | None, int | None, int | None, int | None], Driver | None] = {}
         self._index: dict[str, list[tuple[Signature, Driver]]] = {}
         for d in drivers or []:
             self.register(d)
@@ -80,6 +81,7 @@ class DriverRegistry:
         if driver.name in self._drivers:
             raise ValueError(f"driver {driver.name!r} registered twice")
         self._drivers[driver.name] = driver
+        self._detected.clear()
         for alias in driver.aliases:
             if alias in self._aliases or alias in self._drivers:
                 raise ValueError(f"driver alias {alias!r} is taken")
@@ -101,10 +103,21 @@ class DriverRegistry:
 
     def detect(self, manufacturer: str | None, version: int | None, device_type: int | None,
                ci: int | None) -> Driver | None:
+        """The most specific matching driver; answers are memoised per header tuple (bounded)."""
+        key = (manufacturer, version, device_type, ci)
+        try:
+            return self._detected[key]
+        except KeyError:
+            pass
+        found = None
         for sig, driver in self._index.get(manufacturer or "", ()):
             if sig.matches(manufacturer, version, device_type, ci):
-                return driver
-        return None
+                found = driver
+                break
+        if len(self._detected) > 65536:
+            self._detected.clear()
+        self._detected[key] = found
+        return found
 
 
 def discover() -> DriverRegistry:

@@ -23,29 +23,29 @@ _MAX_PLANS = 8192
 
 
 class Plan:
-    __slots__ = ("flow_unit", "getter", "skeleton", "slots", "spans")
+    __slots__ = ("flow_unit", "getter", "skeleton", "slots", "spans", "warning")
 
     def __init__(self, getter: Callable[[bytes], Any], skeleton: Any,
                  slots: tuple[tuple[_Header, int, int] | None, ...], flow_unit: str,
-                 spans: tuple[tuple[_Header | None, int, int], ...]) -> None:
+                 spans: tuple[tuple[_Header | None, int, int], ...], warning: str | None = None) -> None:
         self.getter = getter
         self.skeleton = skeleton
         self.slots = slots  # (header, value start, value end) for total, target, date, flow
         self.flow_unit = flow_unit
         self.spans = spans  # every record, for materialising the full list without a re-parse
+        self.warning = warning  # the damaged-tail warning every payload of this layout earns
 
     def materialise(self, payload: bytes) -> list[DataRecord]:
         return [record_from_span(h, payload, a, b) for h, a, b in self.spans]
 
     def summary_values(self, payload: bytes) -> tuple[Any, Any, Any, Any]:
-        out = []
-        for slot in self.slots:
-            if slot is None:
-                out.append(None)
-            else:
-                h, a, b = slot
-                out.append(decode_value(h, payload[a:b]))
-        return out[0], out[1], out[2], out[3]
+        s0, s1, s2, s3 = self.slots
+        return (
+            None if s0 is None else decode_value(s0[0], payload[s0[1] : s0[2]]),
+            None if s1 is None else decode_value(s1[0], payload[s1[1] : s1[2]]),
+            None if s2 is None else decode_value(s2[0], payload[s2[1] : s2[2]]),
+            None if s3 is None else decode_value(s3[0], payload[s3[1] : s3[2]]),
+        )
 
 
 class LayoutCache:
@@ -62,8 +62,8 @@ class LayoutCache:
         return None
 
     def learn(self, payload: bytes, records: list[DataRecord], spans: list[tuple[_Header | None, int, int]],
-              picks: Picks) -> None:
-        """Record the layout of a payload that parsed completely and cleanly."""
+              picks: Picks, warning: str | None = None) -> None:
+        """Record the layout of a parsed payload (`warning` if its tail was damaged)."""
         if len(spans) != len(records):
             return
         value_positions: set[int] = set()
@@ -90,7 +90,7 @@ class LayoutCache:
             skeleton = getter(payload)
         flow_idx = picks[3]
         plan = Plan(getter, skeleton, tuple(slots), records[flow_idx].unit if flow_idx is not None else "",
-                    tuple(spans))
+                    tuple(spans), warning)
         bucket = self._by_length.setdefault(len(payload), [])
         if len(bucket) >= _MAX_PER_LENGTH:
             bucket.pop(0)
