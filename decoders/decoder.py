@@ -360,7 +360,7 @@ class Decoder:
         if records:
             # A damaged tail lies outside every value span, so it is part of the skeleton: a
             # payload matching this plan has the same damage and earns the same warning.
-            self.layouts.learn(payload, records, spans, picks, warning)
+            t._plan = self.layouts.learn(payload, records, spans, picks, warning)
         i_total, i_target, i_date, i_flow = picks
         apply_summary(
             t,

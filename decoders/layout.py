@@ -62,10 +62,10 @@ class LayoutCache:
         return None
 
     def learn(self, payload: bytes, records: list[DataRecord], spans: list[tuple[_Header | None, int, int]],
-              picks: Picks, warning: str | None = None) -> None:
+              picks: Picks, warning: str | None = None) -> Plan | None:
         """Record the layout of a parsed payload (`warning` if its tail was damaged)."""
         if len(spans) != len(records):
-            return
+            return None
         value_positions: set[int] = set()
         for _, a, b in spans:
             value_positions.update(range(a, b))
@@ -77,7 +77,7 @@ class LayoutCache:
                 continue
             h, a, b = spans[idx]
             if h is None or h.low == 0x0D:  # variable-length values are not planned
-                return
+                return None
             slots.append((h, a, b))
         if len(positions) == 0:
             getter: Callable[[bytes], Any] = lambda _p: ()  # noqa: E731
@@ -101,3 +101,4 @@ class LayoutCache:
             bucket = self._by_length.setdefault(len(payload), [])
         bucket.append(plan)
         self._count += 1
+        return plan

@@ -7,7 +7,8 @@ telegram the van hears; the tables live in `vif_tables`.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from functools import partial
 from typing import Any, NamedTuple
 
 from .dates import decode_point_in_time
@@ -40,9 +41,12 @@ _NONE: tuple[str, ...] = ()
 _PROFILES = frozenset(("inverse_compact_profile", "compact_profile_with_register", "compact_profile"))
 
 
-@dataclass(slots=True)
-class DataRecord:
-    """One data record; `value` is scaled to `unit` (dates as strings, invalid as None)."""
+class DataRecord(NamedTuple):
+    """One data record; `value` is scaled to `unit` (dates as strings, invalid as None).
+
+    A named tuple rather than a dataclass: a meter's telegram yields tens of these and the hot
+    path builds them with one tuple concatenation from the cached header part.
+    """
 
     dif: bytes
     vif: bytes
@@ -53,7 +57,7 @@ class DataRecord:
     quantity: str
     unit: str
     value: Any
-    vifes: tuple[str, ...] = field(default=_NONE)
+    vifes: tuple[str, ...] = ()
     raw: bytes = b""
 
     def to_json(self) -> dict[str, Any]:
@@ -95,7 +99,11 @@ def _scale(value: int, exp: int) -> int | float:
 
 
 class _Header(NamedTuple):
-    """Everything a DIF/VIF header determines; cached per distinct header byte string."""
+    """Everything a DIF/VIF header determines; cached per distinct header byte string.
+
+    `prefix` is the record's first eight fields, ready to concatenate; `decode` turns the raw
+    value bytes into the scaled value, chosen once per header instead of per record.
+    """
 
     dif: bytes
     vif: bytes
@@ -110,8 +118,11 @@ class _Header(NamedTuple):
     vifes: tuple[str, ...]
     low: int
     profile: bool
+    prefix: tuple[Any, ...]
+    decode: Callable[[bytes], Any]
 
 
+_new = tuple.__new__
 _HEADERS: dict[bytes, _Header] = {}
 _HEADER_CACHE_MAX = 65536
 
@@ -210,14 +221,11 @@ def parse_records(
                     f"record data truncated: needs {length} bytes, {n - i} left", f"{where}, offset {start}"
                 )
             raw = data[i : i + length]
-            value = decode_value(h, raw)
+            value = h.decode(raw) if length else None
             if spans is not None:
                 spans.append((h, i, i + length))
             i += length
-        append(
-            DataRecord(h.dif, h.vif, h.storage, h.tariff, h.subunit, h.function, h.quantity, h.unit, value,
-                       h.vifes, raw)
-        )
+        append(_new(DataRecord, (*h.prefix, value, h.vifes, raw)))
     return records
 
 
@@ -239,29 +247,43 @@ def record_from_span(h: _Header | None, data: bytes, a: int, b: int) -> DataReco
             value = _scale(value, h.exp)
     else:
         raw = data[a:b]
-        value = decode_value(h, raw)
-    return DataRecord(h.dif, h.vif, h.storage, h.tariff, h.subunit, h.function, h.quantity, h.unit, value,
-                      h.vifes, raw)
+        value = h.decode(raw) if a != b else None
+    return _new(DataRecord, (*h.prefix, value, h.vifes, raw))
 
 
 def decode_value(h: _Header, raw: bytes) -> Any:
     """The value of a fixed-length data field, scaled to the header's unit."""
-    if not raw:
-        return None
-    low = h.low
-    kind = h.kind
+    return h.decode(raw) if raw else None
+
+
+def _value_decoder(low: int, kind: int, exp: int, profile: bool) -> Callable[[bytes], Any]:
+    """The value function for one header: plain integers, the bulk of all records, get a
+    dedicated closure; everything else goes through the general interpretation."""
+    if kind == KIND_NUMBER and 0 < low < 8 and low != 5:
+        from_bytes = int.from_bytes
+        if exp == 0:
+            return lambda raw: from_bytes(raw, "little", signed=True)
+        if exp > 0:
+            factor = 10**exp
+            return lambda raw: from_bytes(raw, "little", signed=True) * factor
+        divisor = 10**-exp
+        return lambda raw: from_bytes(raw, "little", signed=True) / divisor
+    return partial(_general_value, low, kind, exp, profile)
+
+
+def _general_value(low: int, kind: int, exp: int, profile: bool, raw: bytes) -> Any:
     if kind == KIND_NUMBER and low < 8 and low != 5:
-        return _scale(int.from_bytes(raw, "little", signed=True), h.exp)
+        return _scale(int.from_bytes(raw, "little", signed=True), exp)
     if kind in (KIND_DATE, KIND_DATETIME):
         return decode_point_in_time(raw) if low not in _BCD else None
     if low in _BCD:
         if kind == KIND_ID:
             return raw[::-1].hex().upper()
         v = bcd_to_int(raw)
-        return None if v is None else _scale(v, h.exp)
+        return None if v is None else _scale(v, exp)
     if low == 5:
-        return _REAL32.unpack(raw)[0] * 10.0**h.exp
-    if kind == KIND_TEXT or h.profile:
+        return _REAL32.unpack(raw)[0] * 10.0**exp
+    if kind == KIND_TEXT or profile:
         return raw[::-1].hex().upper()
     return int.from_bytes(raw, "little")
 
@@ -344,10 +366,14 @@ def _decode_header(data: bytes, start: int, n: int, where: str) -> tuple[_Header
                 break
             if len(vifes) > 10:
                 raise DecodeError("more than 10 VIFEs", f"{where}, offset {start}")
+    dif_b, vif_b, function = data[start:dif_end], data[dif_end:i], FUNCTIONS[(dif >> 4) & 3]
+    exp = info.exp + extra_exp
+    profile = bool(vifes) and not _PROFILES.isdisjoint(vifes)
     header = _Header(
-        data[start:dif_end], data[dif_end:i], storage, tariff, subunit, FUNCTIONS[(dif >> 4) & 3],
-        info.quantity, info.unit, info.exp + extra_exp, info.kind, tuple(vifes) if vifes else _NONE,
-        dif & 0x0F, bool(vifes) and not _PROFILES.isdisjoint(vifes),
+        dif_b, vif_b, storage, tariff, subunit, function, info.quantity, info.unit, exp, info.kind,
+        tuple(vifes) if vifes else _NONE, dif & 0x0F, profile,
+        (dif_b, vif_b, storage, tariff, subunit, function, info.quantity, info.unit),
+        _value_decoder(dif & 0x0F, info.kind, exp, profile),
     )
     return header, i
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 from ..alarms import ERROR
 from ..driver_api import DecodeFn
 from ..model import DriverContext, Telegram
-from ._apa_scan import Picker, as_int, as_signed
-from ._apa_util import drop_sts_low_alarm, registers, unknown_flag
+from ._apa_util import as_int, as_signed, drop_sts_low_alarm, registers, unknown_flag, vif_picker
 
 # Backward-flow volume: VIF 0x10-0x17 with the extension bit, then VIFE 0x3C; exponent n - 6.
 WANTED = {bytes((0x90 | n, 0x3C)): f"backward_{n}" for n in range(8)}
 WANTED[b"\xfd\x17"] = "error_flags"
 BACKWARD = tuple((f"backward_{n}", n - 6) for n in range(8))
-PICK = Picker(WANTED)
+PICK = vif_picker(WANTED)
 
 
 def decoder_for(backward_name: str, status_name: str) -> DecodeFn:
@@ -26,17 +25,17 @@ def decoder_for(backward_name: str, status_name: str) -> DecodeFn:
 
     def decode(t: Telegram, ctx: DriverContext) -> None:
         drop_sts_low_alarm(t)
-        found = registers(t, ctx, PICK)
+        found = registers(t, PICK)
         for name, exp in BACKWARD:
             reg = found.get(name)
             if reg is not None:
-                value = as_signed(reg[0], reg[2])
+                value = as_signed(reg)
                 if value is not None:
                     t.extra[backward_name] = value / 10**-exp if exp < 0 else float(value * 10**exp)
                 break
         flags: list[str] = []
         err = found.get("error_flags")
-        word = as_int(err[0], err[2]) if err is not None else None
+        word = as_int(err) if err is not None else None
         if word:
             flags = [unknown_flag("ERROR_FLAG_", 1 << b) for b in range(word.bit_length()) if word >> b & 1]
             t.add_alarm(ERROR)

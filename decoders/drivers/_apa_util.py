@@ -1,22 +1,26 @@
 """Helpers shared by the D1 drivers (Apator, Techem, Bmeters).
 
 Kept small and cheap on purpose: a driver runs for every telegram the van hears, so register
-lookups go through a per-layout plan (`_apa_scan.Picker`), repeated formatting is cached, and
-nothing here parses with construct or regex.
+lookups go through the core's per-layout record picker (`decoders.picks.RecordPicker`), which
+decides once per layout which records a driver wants and then decodes only those; nothing here
+parses with construct or regex.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable, Mapping
 from functools import lru_cache
 
 from ..dates import decode_point_in_time
 from ..errors import DecodeError
-from ..model import DriverContext, Telegram
-from ._apa_scan import BCD_CODINGS, Found, Picker
+from ..model import Telegram
+from ..picks import RecordPicker
+from ..records import DataRecord
 
-COMPACT_CIS = frozenset((0x73, 0x79, 0x7B))
+Found = dict[Hashable, tuple[bytes, bytes, bytes]]  # name -> (DIF bytes, VIF bytes, raw data)
 CLOCK = {b"\x6d": "meter_datetime"}
+BCD_CODINGS = frozenset((0x9, 0xA, 0xB, 0xC, 0xE))
 
 # Zero-padded two-digit strings: a tuple lookup is far cheaper than a format spec per call.
 TWO_DIGITS = tuple(f"{i:02d}" for i in range(100))
@@ -24,38 +28,71 @@ TWO_DIGITS = tuple(f"{i:02d}" for i in range(100))
 STS_LOW_ALARMS = {0b10: "ERROR", 0b11: "ALARM"}
 
 
-def registers(t: Telegram, ctx: DriverContext, picker: Picker) -> Found:
-    """{name: (DIF, VIF bytes, data)} of the plain registers named by their VIF bytes.
+def vif_picker(wanted: Mapping[bytes, str]) -> RecordPicker:
+    """A picker for the plain registers named by their VIF bytes (VIFEs included).
 
-    Full frames go through the driver's `Picker` so that the core's lazy record list is not
-    built just for a clock; compact frames have no headers in the payload, but the core has
-    already expanded their records, so those are read instead.
+    Only plain records are picked: one DIF byte with no extension, storage 0 and function
+    "instantaneous", the registers the reference prints. The choice reads headers only, so the
+    core's picker makes it once per layout.
     """
-    if t.ci not in COMPACT_CIS:
-        return picker(ctx.payload)
-    wanted = picker.wanted
-    out: Found = {}
-    for r in t.records:
-        if len(r.dif) == 1 and not r.dif[0] & 0xF0:
-            name = wanted.get(r.vif)
-            if name is not None and name not in out:
-                out[name] = (r.dif[0], r.vif, r.raw)
-    return out
+    names = dict(wanted)
+
+    def select(r: DataRecord) -> str | None:
+        dif = r.dif
+        if len(dif) != 1 or dif[0] & 0xF0:
+            return None
+        return names.get(r.vif)
+
+    return RecordPicker(select)
+
+
+def registers(t: Telegram, picker: RecordPicker) -> Found:
+    """{name: (DIF, VIF, raw)} of the driver's registers, full and compact frames alike; the
+    values stay undecoded because these drivers read flag words and digits from the bytes."""
+    return picker.pick_raw(t)
+
+
+def data(reg: tuple[bytes, bytes, bytes]) -> bytes:
+    """The data field of a register, without the LVAR byte of a variable-length one."""
+    raw = reg[2]
+    return raw[1:] if reg[0][0] & 0x0F == 0x0D else raw
 
 
 def put_meter_datetime(t: Telegram, found: Found) -> None:
     """Crews compare the meter clock with the van's to spot meters whose clock drifted."""
     reg = found.get("meter_datetime")
-    if reg is not None and (reg[0] & 0x0F) not in BCD_CODINGS and len(reg[2]) in (2, 4, 6):
-        value = _point_in_time(reg[2])
+    if reg is None or (reg[0][0] & 0x0F) in BCD_CODINGS:
+        return
+    raw = data(reg)
+    if len(raw) in (2, 4, 6):
+        value = decode_point_in_time(raw)
         if value is not None:
             t.extra["meter_datetime"] = value
 
 
-@lru_cache(maxsize=4096)
-def _point_in_time(raw: bytes) -> str | None:
-    """Meters heard in one drive share few distinct clock minutes: formatting each once is enough."""
-    return decode_point_in_time(raw)
+def as_int(reg: tuple[bytes, bytes, bytes]) -> int | None:
+    """Binary integers unsigned (flag words), BCD as decimal digits; None for an invalid BCD."""
+    raw = data(reg)
+    if (reg[0][0] & 0x0F) in BCD_CODINGS:
+        digits = raw[::-1].hex()
+        return int(digits) if digits.isdigit() else None
+    return int.from_bytes(raw, "little")
+
+
+def as_signed(reg: tuple[bytes, bytes, bytes]) -> int | None:
+    """A numeric register as the core reads it: binary two's complement, or BCD with an F sign."""
+    raw = data(reg)
+    low = reg[0][0] & 0x0F
+    if low in BCD_CODINGS:
+        digits = raw[::-1].hex()
+        if digits.isdigit():
+            return int(digits)
+        if digits[:1] == "f" and digits[1:].isdigit():
+            return -int(digits[1:])
+        return None
+    if low == 5:
+        return None  # real32 registers are not needed by these drivers
+    return int.from_bytes(raw, "little", signed=True)
 
 
 def need(data: bytes, size: int, what: str, where: str) -> None:

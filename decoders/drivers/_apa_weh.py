@@ -8,11 +8,10 @@ block after the `0F` marker is not published because nothing says what it holds.
 from __future__ import annotations
 
 from ..model import DriverContext, Telegram
-from ._apa_scan import Picker
-from ._apa_util import CLOCK, put_meter_datetime, registers
+from ._apa_util import CLOCK, put_meter_datetime, registers, vif_picker
 
-PICK = Picker(CLOCK)
+PICK = vif_picker(CLOCK)
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
-    put_meter_datetime(t, registers(t, ctx, PICK))
+    put_meter_datetime(t, registers(t, PICK))

@@ -2,24 +2,27 @@
 
 Most of these meters send standard EN 13757-3 records; the drivers only rename a few of them,
 pick the right due-date storage and turn status records into normalised alarms. The helpers
-take an explicit record list: the few records a driver selected through its `FieldPlans`
-(`_dhl_plan`), never `t.records`, whose access would cost a full parse per telegram.
+take an explicit record list: the few records a driver selected through its `RecordPicker`
+(`decoders.picks`, built by `picker` below), which on a known layout decodes only those values.
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import Any
 
 from ..alarms import ERROR, LOW_BATTERY, PERMANENT_ERROR, TEMPORARY_ERROR
+from ..errors import DecodeError
 from ..linklayer import id_from_bytes
 from ..media import media_name
 from ..model import Telegram
-from ..summary import apply_summary, pick_summary
-from ._dhl_plan import Record
-from ._dhl_plan import RenameSpec as RenameSpec  # re-exported for the drivers
-from ._dhl_plan import key as key
+from ..picks import RecordPicker
+from ..records import DataRecord, parse_records
+from ..summary import Picks, apply_summary, pick_summary
+
+Record = DataRecord
 
 DAYS_PER_YEAR = 365.0
 # Diehl prints battery life in Gregorian years; the reference decoder agrees to 1e-6 with this.
@@ -28,9 +31,97 @@ TO_SECONDS: dict[str, float] = {"s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0
 TO_HOURS: dict[str, float] = {"s": 1 / 3600, "min": 1 / 60, "h": 1.0, "d": 24.0}
 
 _NUMBER = (int, float)
-# What `pick_summary` can choose from: selecting all of these keeps its choice identical to a
-# choice over the full record list.
-SUMMARY_QUANTITIES = frozenset(("volume", "volume_flow", "date", "datetime"))
+_SKIP = object()
+
+# (quantity, storage, function, vifes, tariff) of a record -> (extra name, scale), where scale is
+# None (value as is), a factor, or a factor per record unit (durations, whose VIF picks the unit).
+RecordKey = tuple[str, int, str, tuple[str, ...], int]
+Scale = float | dict[str, float] | None
+RenameSpec = dict[RecordKey, tuple[str, Scale]]
+
+
+def key(quantity: str, storage: int = 0, function: str = "instantaneous", vifes: tuple[str, ...] = (),
+        tariff: int = 0) -> RecordKey:
+    return (quantity, storage, function, vifes, tariff)
+
+
+def renamed(entry: tuple[str, Scale], value: Any, unit: str) -> Any:
+    """The value a renamed record puts into `extra` (numbers scaled and rounded, so JSON shows
+    no binary float noise), or `_SKIP` for an invalid or non-numeric one."""
+    scale = entry[1]
+    if scale is None:
+        return _SKIP if value is None else value
+    if type(value) not in _NUMBER:
+        return _SKIP
+    factor = scale.get(unit) if type(scale) is dict else scale
+    if factor is None:
+        return _SKIP
+    scaled = round(float(value) * factor, 6)
+    return int(scaled) if type(value) is int and scaled.is_integer() else scaled
+
+
+class Selection:
+    """One per driver: a `RecordPicker` for the records renamed by `spec` into `t.extra`, of
+    `quantities`, or accepted by `also` (headers only). A record's role is its DIF/VIF bytes, so
+    every wanted register is picked, in payload order."""
+
+    __slots__ = ("_picker", "spec")
+
+    def __init__(self, spec: RenameSpec | None = None, quantities: Iterable[str] = (),
+                 also: Callable[[DataRecord], bool] | None = None) -> None:
+        self.spec: RenameSpec = spec or {}
+        wanted = frozenset(quantities)
+        spec_keys = self.spec
+
+        def role(r: DataRecord) -> tuple[bytes, bytes, RecordKey | None] | None:
+            k = None if r.subunit else (r.quantity, r.storage, r.function, r.vifes, r.tariff)
+            if k not in spec_keys:
+                k = None
+            if k is not None or r.quantity in wanted or (also is not None and also(r)):
+                return (r.dif, r.vif, k)  # the rename key rides along, looked up once per layout
+            return None
+
+        self._picker = RecordPicker(role)
+
+    def select(self, t: Telegram, payload: bytes, where: str = "application layer",
+               records: list[DataRecord] | None = None) -> list[DataRecord]:
+        """Apply the renames and return the picked records of this telegram, in payload order.
+
+        `payload` is the driver's `ctx.payload`; when the core did not decode it into `t`
+        (manufacturer CI), or `records` are given, the picks come from those records. A damaged
+        tail is tolerated as the core tolerates it; a payload with no record raises `DecodeError`.
+        """
+        if records is not None:
+            picks = self._picker.pick_records(records)
+        elif t.payload is payload:
+            picks = self._picker.pick(t)
+        else:
+            picks = self._picker.pick_records(parse_tolerant(payload, where)[0])
+        spec = self.spec
+        extra = t.extra
+        for role, r in picks.items():
+            k = role[2]  # type: ignore[index]
+            if k is not None:
+                entry = spec[k]
+                if entry[0] not in extra:
+                    final = renamed(entry, r.value, r.unit)
+                    if final is not _SKIP:
+                        extra[entry[0]] = final
+        return list(picks.values())
+
+
+def parse_tolerant(payload: bytes, where: str) -> tuple[list[DataRecord], list[Any], bool]:
+    """Records (and value spans) of `payload`, keeping those before a damaged tail (the third
+    item is then True); a payload with no record at all raises `DecodeError`."""
+    records: list[DataRecord] = []
+    spans: list[Any] = []
+    try:
+        parse_records(payload, 0, where, records, spans)
+    except DecodeError:
+        if not records:
+            raise
+        return records, spans, True
+    return records, spans, False
 
 
 def plain(r: Record) -> bool:
@@ -51,10 +142,11 @@ def first(records: Iterable[Record], quantity: str, storage: int = 0, function: 
     return None
 
 
-def summary_from(t: Telegram, records: list[Record]) -> None:
-    """The core's water summary, computed over selected records (which include every
-    SUMMARY_QUANTITIES record, so the choice is the core's)."""
-    i_total, i_target, i_date, i_flow = pick_summary(records)
+def summary_from(t: Telegram, records: list[Record]) -> Picks:
+    """The core's water summary, computed over `records` (all of a payload's records); returns
+    the indices it chose, for `LayoutCache.learn`."""
+    picks = pick_summary(records)
+    i_total, i_target, i_date, i_flow = picks
     apply_summary(
         t,
         None if i_total is None else records[i_total].value,
@@ -63,6 +155,7 @@ def summary_from(t: Telegram, records: list[Record]) -> None:
         None if i_flow is None else records[i_flow].value,
         "" if i_flow is None else records[i_flow].unit,
     )
+    return picks
 
 
 def flags(t: Telegram) -> list[str]:

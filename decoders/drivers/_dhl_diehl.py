@@ -6,10 +6,11 @@ from __future__ import annotations
 from ..model import Telegram
 from ._dhl import (
     DAYS_PER_GREGORIAN_YEAR,
-    SUMMARY_QUANTITIES,
     TO_HOURS,
     TO_SECONDS,
+    Record,
     RenameSpec,
+    Selection,
     error_flags,
     finish_status,
     first,
@@ -17,7 +18,6 @@ from ._dhl import (
     sts_flags,
     target_from_datetime_storage,
 )
-from ._dhl_plan import FieldPlans, Record
 
 
 def diehl_spec(date_name: str, volume_stem: str) -> RenameSpec:
@@ -45,10 +45,9 @@ def _due_candidates(r: Record) -> bool:
     return r.storage >= 1 and r.quantity in ("volume", "datetime")
 
 
-def diehl_plans(spec: RenameSpec, summary: bool = False) -> FieldPlans:
-    """`summary`: also select what the water summary needs (for drivers without core records)."""
-    quantities = ("error_flags", *SUMMARY_QUANTITIES) if summary else ("error_flags",)
-    return FieldPlans(spec, quantities, _due_candidates)
+def diehl_plans(spec: RenameSpec, *quantities: str) -> Selection:
+    """Error flags, due-date candidates and `spec`, plus `quantities` a driver inspects."""
+    return Selection(spec, ("error_flags", *quantities), _due_candidates)
 
 
 def diehl_records(t: Telegram, records: list[Record]) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from ..model import Telegram
 from ._dhl import (
+    Record,
     RenameSpec,
+    Selection,
     error_flags,
     finish_status,
     first,
@@ -17,7 +19,6 @@ from ._dhl import (
     months_back,
     sts_flags,
 )
-from ._dhl_plan import FieldPlans, Record
 
 HISTORY_FIRST = 8
 HISTORY_LAST = 19
@@ -40,8 +41,8 @@ def mad_spec(datetime_name: str) -> RenameSpec:
     }
 
 
-def mad_plans(spec: RenameSpec) -> FieldPlans:
-    return FieldPlans(spec, ("error_flags",))
+def mad_plans(spec: RenameSpec) -> Selection:
+    return Selection(spec, ("error_flags",))
 
 
 def mad_records(t: Telegram, records: list[Record]) -> None:

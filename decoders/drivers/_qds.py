@@ -1,19 +1,25 @@
 """Helpers shared by the D3 drivers (Qundis, Kamstrup, Zenner, Engelmann and smaller families).
 
-Drivers read their registers through a `_qds_plan.Plans` (a dict name -> (value, raw)); the
-helpers here turn those into summary fields, extras and status flags without building anything
-per telegram beyond the output values.
+Drivers read their registers through a `decoders.picks.RecordPicker` built by `picker` (a dict
+role -> DataRecord); the helpers here turn those into summary fields, extras and status flags.
+A role starting with "+" publishes the value straight into `t.extra` under the rest of the name
+(numbers as float, text as is, invalid values left out).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..model import Telegram
-from ._qds_plan import Found, RecordKey
+from ..picks import RecordPicker
+from ..records import DataRecord
 
 INST = "instantaneous"
+
+RecordKey = tuple[str, int, str]
+Found = dict[Hashable, DataRecord]
+Want = Callable[[DataRecord], str | None]
 
 # Registers most drivers read: the meter clock (or date), published as is, and the FD 17 error
 # flags. Crews compare the meter clock with the van's to spot meters whose clock drifted.
@@ -32,19 +38,70 @@ _NUMBER = (int, float)
 FlagTable = Sequence[tuple[int, str, str | None]]
 
 
+def selector(spec: Mapping[RecordKey, str], custom: Want | None = None) -> Want:
+    """`spec` names plain records (tariff 0, subunit 0, no VIFE) by (quantity, storage, function);
+    `custom` may name any record and is asked first. Headers only: the choice holds per layout."""
+    spec = dict(spec)
+
+    def select(r: DataRecord) -> str | None:
+        name = custom(r) if custom is not None else None
+        if name is None and not (r.tariff or r.subunit or r.vifes):
+            name = spec.get((r.quantity, r.storage, r.function))
+        return name
+
+    return select
+
+
+def picker(spec: Mapping[RecordKey, str], custom: Want | None = None) -> RecordPicker:
+    return RecordPicker(selector(spec, custom))
+
+
+def read(t: Telegram, pk: RecordPicker) -> Found:
+    """The picked records of this telegram; "+" roles are published into `t.extra` on the way."""
+    found = pk.pick(t)
+    publish(t, found)
+    return found
+
+
+def publish(t: Telegram, found: Found) -> None:
+    extra = t.extra
+    for role, r in found.items():
+        if type(role) is str and role[0] == "+":
+            value = r.value
+            if type(value) in _NUMBER:
+                extra[role[1:]] = float(value)
+            elif type(value) is str:
+                extra[role[1:]] = value
+
+
+def read_all(t: Telegram, records: Iterable[DataRecord], select: Want) -> Found:
+    """Every record `select` names, in payload order; a name seen again gets `#2`, `#3`...
+    appended. For drivers that need most records (or repeated headers) anyway."""
+    seen: dict[str, int] = {}
+    found: Found = {}
+    for r in records:
+        name = select(r)
+        if name is not None:
+            k = seen.get(name, 0) + 1
+            seen[name] = k
+            found[name if k == 1 else f"{name}#{k}"] = r
+    publish(t, found)
+    return found
+
+
 def num(found: Found, name: str) -> float | None:
     """A numeric register as float; None when absent or flagged invalid by the meter."""
     hit = found.get(name)
-    if hit is None or type(hit[0]) not in _NUMBER:
+    if hit is None or type(hit.value) not in _NUMBER:
         return None
-    return float(hit[0])
+    return float(hit.value)
 
 
 def text(found: Found, name: str) -> str | None:
     hit = found.get(name)
-    if hit is None or type(hit[0]) is not str:
+    if hit is None or type(hit.value) is not str:
         return None
-    return hit[0]
+    return hit.value
 
 
 def put(t: Telegram, name: str, value: Any) -> None:
@@ -98,9 +155,9 @@ def error_flags(t: Telegram, flags: list[str], found: Found, table: FlagTable = 
     on those names, and an unexplained bit must not put a meter on the faulty list.
     """
     hit = found.get("error_flags")
-    if hit is None or type(hit[0]) is not int:
+    if hit is None or type(hit.value) is not int:
         return
-    value = hit[0]
+    value = hit.value
     rest = value
     for mask, name, alarm in table:
         if value & mask == mask:

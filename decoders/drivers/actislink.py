@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
+from ..picks import RecordPicker
 from ._qds import start
+
+_PICKER = RecordPicker(lambda r: "clock" if r.quantity == "datetime" and not r.storage else None)
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
-    clock = next((r for r in t.records if r.quantity == "datetime" and not r.storage), None)
+    clock = _PICKER.pick(t).get("clock")
     if clock is not None and type(clock.value) is str:
         t.extra["meter_datetime"] = clock.value
     start(t)

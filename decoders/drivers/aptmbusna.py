@@ -20,8 +20,7 @@ from functools import lru_cache
 from ..alarms import BACKFLOW, LEAK, TAMPER
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
-from ._apa_scan import BCD_CODINGS, Picker, as_int
-from ._apa_util import put_meter_datetime, registers, unknown_flag
+from ._apa_util import BCD_CODINGS, as_int, data, put_meter_datetime, registers, unknown_flag, vif_picker
 
 ERROR_BITS: dict[int, str] = {
     1: "P_LEAK",
@@ -36,7 +35,7 @@ ERROR_BITS: dict[int, str] = {
 # Only flags with a field meaning of their own become alarms; the others are the detail behind
 # the PERMANENT_ERROR the status byte already raises.
 NORMALISED = {"P_LEAK": LEAK, "P_REVERSE_FLOW": BACKFLOW, "P_STRONG_LIGHT": TAMPER}
-PICK = Picker({
+PICK = vif_picker({
     b"\x6d": "meter_datetime",
     b"\x78": "fabrication_no",
     b"\x26": "operating_hours",
@@ -58,15 +57,15 @@ def error_flag_names(flags: int) -> tuple[str, ...]:
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
-    found = registers(t, ctx, PICK)
+    found = registers(t, PICK)
     put_meter_datetime(t, found)
     fab = found.get("fabrication_no")
-    if fab is not None and (fab[0] & 0x0F) in BCD_CODINGS:
-        t.extra["fabrication_no"] = fab[2][::-1].hex().upper()
+    if fab is not None and (fab[0][0] & 0x0F) in BCD_CODINGS:
+        t.extra["fabrication_no"] = data(fab)[::-1].hex().upper()
     for name, hours in (("operating_hours", 1), ("operating_days", 24)):
         reg = found.get(name)
         if reg is not None:
-            value = as_int(reg[0], reg[2])
+            value = as_int(reg)
             if value is not None:
                 t.extra["operating_time_h"] = value * hours
                 break
@@ -75,7 +74,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
         flags.append(unknown_flag("UNKNOWN_", t.sts & 0xE0))
     err = found.get("error_flags")
     if err is not None:
-        for name in error_flag_names(as_int(err[0], err[2]) or 0):
+        for name in error_flag_names(as_int(err) or 0):
             flags.append(name)
             alarm = NORMALISED.get(name)
             if alarm is not None:

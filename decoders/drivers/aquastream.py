@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
-from ._dhl import DAYS_PER_YEAR, error_flags, finish_status, first, key, sts_flags
-from ._dhl_plan import FieldPlans
+from ._dhl import DAYS_PER_YEAR, Selection, error_flags, finish_status, first, key, sts_flags
 
 _SPEC = {
     key("datetime"): ("meter_datetime", None),
     key("volume", tariff=1): ("total_backwards_m3", 1.0),
     key("remaining_battery_life"): ("battery_y", 1 / DAYS_PER_YEAR),
 }
-_PLANS = FieldPlans(_SPEC, ("error_flags",))
+_PLANS = Selection(_SPEC, ("error_flags",))
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:

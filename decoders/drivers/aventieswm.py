@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
-from ._qds import COMMON, INST, error_flags, start
-from ._qds_plan import Plans
+from ._qds import COMMON, INST, error_flags, picker, read, start
 
 _FLAGS = ((0x0011, "HF MEASUREMENT", None),)
-_PLANS = Plans({**COMMON, **{("volume", s, INST): f"+consumption_at_set_date_{s}_m3" for s in range(1, 15)}})
+_PICKER = picker({**COMMON, **{("volume", s, INST): f"+consumption_at_set_date_{s}_m3" for s in range(1, 15)}})
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
-    found = _PLANS.read(t, ctx.payload)
+    found = read(t, _PICKER)
     error_flags(t, start(t), found, _FLAGS)
 
 

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
-from ._qds import COMMON, error_flags, start
-from ._qds_plan import Plans
+from ._qds import COMMON, error_flags, picker, read, start
 
-_PLANS = Plans(COMMON)
+_PICKER = picker(COMMON)
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
-    found = _PLANS.read(t, ctx.payload)
+    found = read(t, _PICKER)
     error_flags(t, start(t), found)
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
-from ._qds import COMMON, INST, error_flags, start
-from ._qds_plan import Plans
+from ._qds import COMMON, INST, error_flags, picker, read, start
 
 _MONTHS = 15
 
@@ -26,13 +25,13 @@ LAYOUT_052D: tuple[bytes, ...] = (
     *(_storage_header(s) for s in range(2, 2 + _MONTHS)),
     b"\x04\x6d", b"\x04\x13",
 )
-_PLANS = Plans({**COMMON, ("date", 1, INST): "+reporting_date",
+_PICKER = picker({**COMMON, ("date", 1, INST): "+reporting_date",
                 ("volume", 1, INST): "+consumption_at_reporting_date_m3",
                 **{("volume", s, INST): f"+consumption_{s - 1}_months_ago_m3" for s in range(2, 2 + _MONTHS)}})
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
-    found = _PLANS.read(t, ctx.payload)
+    found = read(t, _PICKER)
     error_flags(t, start(t), found)
 
 

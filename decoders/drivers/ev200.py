@@ -6,19 +6,18 @@ from __future__ import annotations
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
 from ..records import DataRecord
-from ._qds import COMMON, error_flags, put, start, text
-from ._qds_plan import Plans
+from ._qds import COMMON, error_flags, picker, put, read, start, text
 
 
 def _custom(r: DataRecord) -> str | None:
     return "mfct" if r.quantity == "manufacturer_data" else None
 
 
-_PLANS = Plans(COMMON, _custom)
+_PICKER = picker(COMMON, _custom)
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
-    found = _PLANS.read(t, ctx.payload)
+    found = read(t, _PICKER)
     error_flags(t, start(t), found)
     put(t, "manufacturer_data_hex", text(found, "mfct"))
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
-from ._dhl import error_flags, finish_status, first, key, sts_flags
-from ._dhl_plan import FieldPlans
+from ._dhl import Selection, error_flags, finish_status, first, key, sts_flags
 
 _SPEC = {key("datetime"): ("meter_datetime", None)}
-_PLANS = FieldPlans(_SPEC, ("error_flags",))
+_PLANS = Selection(_SPEC, ("error_flags",))
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:

@@ -11,12 +11,11 @@ from __future__ import annotations
 from ..alarms import LOW_BATTERY
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
-from ._dhl import TO_SECONDS, add_flag, error_flags, finish_status, first, key, sts_flags
-from ._dhl_plan import FieldPlans
+from ._dhl import TO_SECONDS, Selection, add_flag, error_flags, finish_status, first, key, sts_flags
 
 _SPEC = {key("actuality_duration"): ("actuality_duration_s", TO_SECONDS)}
 _BATTERY_LOW = 0x20
-_PLANS = FieldPlans(_SPEC, ("manufacturer_data", "error_flags"))
+_PLANS = Selection(_SPEC, ("manufacturer_data", "error_flags"))
 
 
 def _status(t: Telegram, mfct: bytes) -> None:

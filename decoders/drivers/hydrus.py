@@ -4,7 +4,8 @@
   not at storage 1, which holds an older set-date reading (`at_date`, `total_at_date_m3`).
 - "Real data" frames (TPL security modes 16-31) are plain EN 13757-3 records in the vectors,
   sent from a module whose link address is in Diehl order (version, type, id). The core does not
-  parse records for modes >= 16, so this driver parses (through its field plans) for every mode.
+  parse records for modes >= 16, so this driver parses for every mode, learning each clean layout
+  in a core `LayoutCache` so that a repeated layout decodes only the values it needs.
 - Mode 5 frames need the meter's AES key like any OMS meter; no default key is known.
 """
 
@@ -12,19 +13,29 @@ from __future__ import annotations
 
 from ..driver_api import Driver, Signature
 from ..errors import DecodeError
+from ..layout import LayoutCache
 from ..model import DriverContext, Telegram
-from ._dhl import first, summary_from, swap_diehl_address
+from ..summary import apply_summary
+from ._dhl import first, parse_tolerant, summary_from, swap_diehl_address
 from ._dhl_diehl import FIELDS, diehl_plans, diehl_records, diehl_spec
 
 _SHORT_OR_NO_TPL = frozenset((0x7A, 0x7B, 0x78, 0x79))
 _SPEC = diehl_spec("at_date", "at_date")
-_PLANS = diehl_plans(_SPEC, summary=True)
+_PLANS = diehl_plans(_SPEC, "volume")
+_LAYOUTS = LayoutCache()  # the core's layout plans, for payloads the core does not parse here
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
     where = "hydrus payload"
     mode = ctx.security_mode or 0
-    records = _PLANS.select(t, ctx.payload, where)
+    payload = ctx.payload
+    plan = _LAYOUTS.match(payload) if t.payload is payload else None
+    if plan is not None:
+        t._plan = plan
+        records = _PLANS.select(t, payload, where)
+    else:
+        every, spans, damaged = parse_tolerant(payload, where)
+        records = _PLANS.select(t, payload, where, every)
     if mode >= 16:
         if first(records, "volume") is None:
             raise DecodeError(
@@ -33,7 +44,13 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
             )
         if t.ci in _SHORT_OR_NO_TPL and t.manufacturer in ("DME", "HYD"):
             swap_diehl_address(t, ctx.a_field)
-    summary_from(t, records)
+    if plan is not None:
+        apply_summary(t, *plan.summary_values(payload), plan.flow_unit)
+    else:
+        picks = summary_from(t, every)
+        if not damaged and t.payload is payload:
+            t.records = every
+            t._plan = _LAYOUTS.learn(payload, every, spans, picks)
     diehl_records(t, records)
 
 

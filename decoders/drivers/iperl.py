@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
-from ._dhl import error_flags, finish_status, first, is_number, sts_flags
-from ._dhl_plan import FieldPlans
+from ._dhl import Selection, error_flags, finish_status, first, is_number, sts_flags
 
-_PLANS = FieldPlans(None, ("volume_flow", "error_flags"))
+_PLANS = Selection(None, ("volume_flow", "error_flags"))
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
-from ._dhl import error_flags, finish_status, first, key, sts_flags
-from ._dhl_plan import FieldPlans
+from ._dhl import Selection, error_flags, finish_status, first, key, sts_flags
 
 _SPEC = {
     key("datetime"): ("meter_datetime", None),
@@ -13,7 +12,7 @@ _SPEC = {
     key("volume", vifes=("backward_flow",)): ("total_backward_m3", 1.0),
     key("volume_flow"): ("volume_flow_m3h", 1.0),
 }
-_PLANS = FieldPlans(_SPEC, ("error_flags",))
+_PLANS = Selection(_SPEC, ("error_flags",))
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:

@@ -10,17 +10,16 @@ from __future__ import annotations
 from ..alarms import TAMPER
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
-from ._apa_scan import Picker
-from ._apa_util import CLOCK, put_meter_datetime, registers, unknown_flag
+from ._apa_util import CLOCK, put_meter_datetime, registers, unknown_flag, vif_picker
 
-PICK = Picker(CLOCK)
+PICK = vif_picker(CLOCK)
 
 STS_TAMPER = 0x40
 STS_OTHER = 0xA0
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
-    put_meter_datetime(t, registers(t, ctx, PICK))
+    put_meter_datetime(t, registers(t, PICK))
     sts = t.sts or 0
     flags = []
     if sts & STS_TAMPER:

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
-from ._qds import COMMON, INST, error_flags, num, put, start
-from ._qds_plan import Plans
+from ._qds import COMMON, INST, error_flags, num, put, read_all, selector, start
 
 _LEAK_BITS = 0x60
-_PLANS = Plans({**COMMON, ("volume", 0, INST): "volume", ("actuality_duration", 0, INST): "duration",
+# Volume B and duration B repeat the headers of volume A and duration A, so the registers are
+# told apart by position: every record is read (most are wanted anyway).
+_SELECT = selector({**COMMON, ("volume", 0, INST): "volume", ("actuality_duration", 0, INST): "duration",
                 ("volume_flow", 0, INST): "+volume_flow_m3h", ("volume_flow", 0, "maximum"): "+max_flow_m3h",
                 ("fabrication_no", 0, INST): "+fabrication_no"})
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
-    found = _PLANS.read(t, ctx.payload)
+    found = read_all(t, t.records, _SELECT)
     flags = start(t)
     leak = (t.sts or 0) & _LEAK_BITS
     if leak:

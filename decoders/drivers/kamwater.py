@@ -25,8 +25,7 @@ from ..errors import DecodeError
 from ..model import DriverContext, Telegram
 from ..records import DataRecord, parse_records
 from ..summary import fill_water_summary
-from ._qds import INST, num, sts_texts, text
-from ._qds_plan import Found, Plans
+from ._qds import INST, Found, num, picker, publish, sts_texts, text
 
 _INFO_BITS = (
     (0x001, "DRY", "DRY"),
@@ -65,7 +64,7 @@ def _custom(r: DataRecord) -> str | None:
     return None
 
 
-_PLANS = Plans(
+_PICKER = picker(
     {("volume", 0, INST): "total", ("volume", 1, INST): "target", ("date", 1, INST): "target_date",
      ("volume_flow", 0, INST): "flow", ("volume_flow", 2, "maximum"): "+max_flow_m3h",
      ("volume_flow", 2, "minimum"): "+min_flow_m3h", ("flow_temperature", 2, "minimum"): "+min_flow_temperature_c",
@@ -145,6 +144,26 @@ def _known_layout(t: Telegram, layout: Layout, data: bytes, where: str) -> None:
             extra[name] = value
 
 
+def _full_frame(t: Telegram, payload: bytes) -> Found:
+    """The picked records of a full frame, which the core leaves unparsed for this driver.
+
+    The records before a damaged tail still count, as in the core; a payload with no record
+    at all raises. A clean parse becomes the telegram's record list (no second parse later).
+    """
+    records: list[DataRecord] = []
+    try:
+        parse_records(payload, 0, "application layer", records)
+    except DecodeError:
+        if not records:
+            raise
+        found = _PICKER.pick_records(records)
+    else:
+        t.records = records
+        found = _PICKER.pick_records(records)
+    publish(t, found)
+    return found
+
+
 def _publish(t: Telegram, found: Found) -> None:
     t.total_m3 = num(found, "total")
     t.target_m3 = num(found, "target")
@@ -152,8 +171,8 @@ def _publish(t: Telegram, found: Found) -> None:
     t.target_date = None if date is None else date[:10]
     t.flow_m3h = num(found, "flow")
     info = found.get("info")
-    if info is not None and type(info[0]) is int:
-        _info(t, info[0])
+    if info is not None and type(info.value) is int:
+        _info(t, info.value)
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
@@ -161,7 +180,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
     payload = ctx.payload
     where = f"transport layer CI 0x{t.ci or 0:02X}"
     if t.ci != 0x79:
-        _publish(t, _PLANS.read(t, payload))
+        _publish(t, _full_frame(t, payload))
         _remember(t, payload)
         return
     if len(payload) < 4:
@@ -173,7 +192,9 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
         records = CompactFormats.expand(headers, data, where)
         t.records = records
         fill_water_summary(t)
-        _publish(t, _PLANS.read(t, payload))
+        found = _PICKER.pick_records(records)
+        publish(t, found)
+        _publish(t, found)
         return
     layout = _KNOWN.get(signature)
     if layout is None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from ..alarms import ERROR
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
-from ._dhl import add_flag, error_flags, finish_status, first, key, sts_flags
-from ._dhl_plan import FieldPlans, Record
+from ._dhl import Record, Selection, add_flag, error_flags, finish_status, first, key, sts_flags
 
 _ERROR_CODE_VIF = bytes.fromhex("bb56")
 _SPEC = {
@@ -28,7 +27,7 @@ def _is_error_code(r: Record) -> bool:
     return r.vif == _ERROR_CODE_VIF and r.storage == 0
 
 
-_PLANS = FieldPlans(_SPEC, ("model_version", "error_flags"), _is_error_code)
+_PLANS = Selection(_SPEC, ("model_version", "error_flags"), _is_error_code)
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
-from ._qds import COMMON, INST, error_flags, set_target, start
-from ._qds_plan import Plans
+from ._qds import COMMON, INST, error_flags, picker, read, set_target, start
 
-_PLANS = Plans({**COMMON, ("date", 8, INST): "due_date", ("volume", 8, INST): "due_m3"})
+_PICKER = picker({**COMMON, ("date", 8, INST): "due_date", ("volume", 8, INST): "due_m3"})
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
-    found = _PLANS.read(t, ctx.payload)
+    found = read(t, _PICKER)
     flags = start(t)
     set_target(t, found, "due_date", "due_m3")
     error_flags(t, flags, found)

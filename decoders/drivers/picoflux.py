@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
-from ._dhl import TO_SECONDS, error_flags, finish_status, first, key, sts_flags
-from ._dhl_plan import FieldPlans
+from ._dhl import TO_SECONDS, Selection, error_flags, finish_status, first, key, sts_flags
 
 _SPEC = {
     key("datetime"): ("meter_datetime", None),
     key("actuality_duration"): ("actuality_duration_s", TO_SECONDS),
     key("volume", vifes=("backward_flow",)): ("total_backward_m3", 1.0),
 }
-_PLANS = FieldPlans(_SPEC, ("error_flags",))
+_PLANS = Selection(_SPEC, ("error_flags",))
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
-from ._dhl import TO_HOURS, finish_status, key, sts_flags
-from ._dhl_plan import FieldPlans
+from ._dhl import TO_HOURS, Selection, finish_status, key, sts_flags
 
 _FWD = ("forward_flow",)
 _BWD = ("backward_flow",)
@@ -26,7 +25,7 @@ _SPEC = {
     key("operating_time"): ("error_free_time_h", TO_HOURS),
     key("error_flags", 0, "error"): ("error_code_counter", None),
 }
-_PLANS = FieldPlans(_SPEC)
+_PLANS = Selection(_SPEC)
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:

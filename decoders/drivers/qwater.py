@@ -21,8 +21,7 @@ from ..driver_api import Driver, Signature
 from ..errors import DecodeError
 from ..model import DriverContext, Telegram
 from ..records import DataRecord, bcd_to_int
-from ._qds import COMMON, INST, put, start
-from ._qds_plan import Plans
+from ._qds import COMMON, INST, picker, put, read, start
 
 _WALKBY_VIF = b"\xff\x5f"
 _WALKBY_MAGIC = b"\x07\xc1\x13"
@@ -39,7 +38,7 @@ def _custom(r: DataRecord) -> str | None:
     return None
 
 
-_PLANS = Plans(
+_PICKER = picker(
     {**COMMON, ("volume", 1, INST): "+due_date_m3", ("date", 1, INST): "+due_date",
      ("volume", 17, INST): "+due_17_date_m3", ("date", 17, INST): "+due_17_date", ("date", 0, "error"): "+error_date"},
     _custom,
@@ -98,11 +97,11 @@ def _put_due(t: Telegram, due: tuple[str | None, float | None], due17: tuple[str
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
-    found = _PLANS.read(t, ctx.payload)
+    found = read(t, _PICKER)
     start(t)
     walkby = found.get("walkby")
     if walkby is not None:
-        _walkby(t, walkby[1][1:])
+        _walkby(t, walkby.raw[1:])
         return
     extra = t.extra
     due = (extra.get("due_date"), extra.get("due_date_m3"))

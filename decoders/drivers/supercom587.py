@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
-from ._dhl import error_flags, finish_status, first, sts_flags
-from ._dhl_plan import FieldPlans, Record
+from ._dhl import Record, Selection, error_flags, finish_status, first, sts_flags
 
 _YEAR_UNSET = 127
 
@@ -18,7 +17,7 @@ def _is_due_date(r: Record) -> bool:
     return r.quantity == "date" and r.storage == 1 and not (r.tariff or r.subunit)
 
 
-_PLANS = FieldPlans(None, ("software_version", "error_flags"), _is_due_date)
+_PLANS = Selection(None, ("software_version", "error_flags"), _is_due_date)
 
 
 def _type_g_year(raw: bytes) -> int:

@@ -8,8 +8,7 @@ from __future__ import annotations
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
 from ..records import DataRecord
-from ._qds import COMMON, INST, error_flags, start
-from ._qds_plan import Plans
+from ._qds import COMMON, INST, error_flags, picker, read, start
 
 
 def _custom(r: DataRecord) -> str | None:
@@ -18,7 +17,7 @@ def _custom(r: DataRecord) -> str | None:
     return None
 
 
-_PLANS = Plans({**COMMON, ("access_number", 0, INST): "access", ("volume_flow", 0, INST): "+current_flow_m3h",
+_PICKER = picker({**COMMON, ("access_number", 0, INST): "access", ("volume_flow", 0, INST): "+current_flow_m3h",
                 ("flow_temperature", 0, INST): "+temperature_c",
                 ("remaining_battery_life", 0, INST): "+remaining_battery_life_d",
                 ("date", 1, INST): "+meter_year_period_end_date", ("volume", 1, INST): "+volume_year_period_m3",
@@ -28,11 +27,11 @@ _PLANS = Plans({**COMMON, ("access_number", 0, INST): "access", ("volume_flow", 
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
-    found = _PLANS.read(t, ctx.payload)
+    found = read(t, _PICKER)
     flags = start(t)
     access = found.get("access")
-    if access is not None and access[1]:
-        t.extra["access_counter"] = int.from_bytes(access[1], "little")  # a counter, never negative
+    if access is not None and access.raw:
+        t.extra["access_counter"] = int.from_bytes(access.raw, "little")  # a counter, never negative
     error_flags(t, flags, found)
 
 

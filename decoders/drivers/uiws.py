@@ -12,8 +12,7 @@ from functools import lru_cache
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
 from ..records import DataRecord
-from ._qds import COMMON, INST, error_flags, set_target, start
-from ._qds_plan import Plans
+from ._qds import COMMON, INST, error_flags, picker, read, set_target, start
 
 _DUE = 30
 
@@ -24,7 +23,7 @@ def _custom(r: DataRecord) -> str | None:
     return None
 
 
-_PLANS = Plans({**COMMON, ("date", _DUE, INST): "due_date", ("volume", _DUE, INST): "due_m3",
+_PICKER = picker({**COMMON, ("date", _DUE, INST): "due_date", ("volume", _DUE, INST): "due_m3",
                 ("flow_temperature", 0, INST): "+flow_temperature_c",
                 ("external_temperature", 0, INST): "+external_temperature_c"},
                _custom)
@@ -68,12 +67,12 @@ def _profile_items(data: bytes, due_date: str | None) -> tuple[tuple[str, float 
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
-    found = _PLANS.read(t, ctx.payload)
+    found = read(t, _PICKER)
     flags = start(t)
     set_target(t, found, "due_date", "due_m3")
     profile = found.get("profile")
     if profile is not None:
-        t.extra.update(_profile_items(profile[1][1:], t.target_date))
+        t.extra.update(_profile_items(profile.raw[1:], t.target_date))
     error_flags(t, flags, found)
 
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
 from ..records import DataRecord
-from ._qds import COMMON, INST, error_flags, start
-from ._qds_plan import Plans
+from ._qds import COMMON, INST, error_flags, picker, read, start
 
 _FLAGS = ((0x40, "LEAKAGE_OR_NO_USAGE", "LEAK"),)
 
@@ -20,7 +19,7 @@ def _custom(r: DataRecord) -> str | None:
     return None
 
 
-_PLANS = Plans({**COMMON, ("voltage", 0, INST): "+battery_v", ("model_version", 0, INST): "version",
+_PICKER = picker({**COMMON, ("voltage", 0, INST): "+battery_v", ("model_version", 0, INST): "version",
                 ("parameter_set_id", 0, INST): "params", ("date", 1, INST): "+set_date",
                 ("volume", 1, INST): "+consumption_at_set_date_m3",
                 **{("volume", s, INST): f"+consumption_at_history_{s - 1}_m3" for s in range(2, 17)}},
@@ -28,12 +27,12 @@ _PLANS = Plans({**COMMON, ("voltage", 0, INST): "+battery_v", ("model_version", 
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
-    found = _PLANS.read(t, ctx.payload)
+    found = read(t, _PICKER)
     flags = start(t)
     for reg, name in (("version", "meter_version"), ("params", "parameter_set")):
         hit = found.get(reg)
-        if hit is not None and hit[1]:
-            t.extra[name] = hit[1][::-1].hex()
+        if hit is not None and hit.raw:
+            t.extra[name] = hit.raw[::-1].hex()
     error_flags(t, flags, found, _FLAGS)
 
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
-from ._qds import COMMON, INST, error_flags, start
-from ._qds_plan import Plans
+from ._qds import COMMON, INST, error_flags, picker, read, start
 
-_PLANS = Plans({**COMMON, ("software_version", 0, INST): "sw"})
+_PICKER = picker({**COMMON, ("software_version", 0, INST): "sw"})
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
-    found = _PLANS.read(t, ctx.payload)
+    found = read(t, _PICKER)
     error_flags(t, start(t), found)
     sw = found.get("sw")
-    if sw is not None and sw[1] and all(0x20 <= b < 0x7F for b in sw[1]):
-        t.extra["software_version"] = sw[1][::-1].decode("ascii")
+    if sw is not None and sw.raw and all(0x20 <= b < 0x7F for b in sw.raw):
+        t.extra["software_version"] = sw.raw[::-1].decode("ascii")
 
 
 DRIVER = Driver(

@@ -8,22 +8,21 @@ from __future__ import annotations
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
 from ..records import DataRecord
-from ._qds import COMMON, INST, error_flags, start
-from ._qds_plan import Plans
+from ._qds import COMMON, INST, error_flags, picker, read, start
 
 
 def _custom(r: DataRecord) -> str | None:
     return "+next_target_date" if r.quantity == "date" and r.vifes == ("future_value",) else None
 
 
-_PLANS = Plans({**COMMON, ("fabrication_no", 0, INST): "+fabrication_no",
+_PICKER = picker({**COMMON, ("fabrication_no", 0, INST): "+fabrication_no",
                 **{("volume", s, INST): f"+target_{s}_m3" for s in range(1, 14)},
                 **{("date", s, INST): f"+target_{s}_date" for s in range(1, 14)}},
                _custom)
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
-    found = _PLANS.read(t, ctx.payload)
+    found = read(t, _PICKER)
     error_flags(t, start(t), found)
 
 

@@ -13,8 +13,7 @@ from ..driver_api import Driver, Signature
 from ..errors import DecodeError
 from ..model import DriverContext, Telegram
 from ..records import DataRecord
-from ._qds import start
-from ._qds_plan import Plans
+from ._qds import picker, read, start
 
 _MIN = 12
 _SCALE = 256 * 1000  # 1/256 litre -> m3
@@ -24,16 +23,16 @@ def _custom(r: DataRecord) -> str | None:
     return "mfct" if r.quantity == "manufacturer_data" else None
 
 
-_PLANS = Plans({}, _custom)
+_PICKER = picker({}, _custom)
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
-    found = _PLANS.read(t, ctx.payload)
+    found = read(t, _PICKER)
     flags = start(t)
     hit = found.get("mfct")
     if hit is None:
         return
-    data = hit[1]
+    data = hit.raw
     if len(data) < _MIN:
         raise DecodeError(f"Zenner manufacturer data has {len(data)} bytes, needs {_MIN}", "manufacturer data")
     status = int.from_bytes(data[0:4], "little")

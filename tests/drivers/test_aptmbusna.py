@@ -6,7 +6,7 @@ import pytest
 from test_conformance import VECTORS, decode_vector
 
 from decoders import Decoder
-from decoders.drivers._apa_scan import Picker, pick
+from decoders.drivers._apa_util import data, registers, vif_picker
 
 APA = 0x0601
 
@@ -78,8 +78,16 @@ def test_built_frame_without_flags_is_clean() -> None:
     assert (t.total_m3, t.alarms, t.extra["status_flags"]) == (0.001, [], [])
 
 
+def as_tuples(found: dict) -> dict:  # type: ignore[type-arg]
+    return {name: (reg[0][0], reg[1], data(reg)) for name, reg in found.items()}
+
+
+def records_as_tuples(found: dict) -> dict:  # type: ignore[type-arg]
+    return as_tuples({name: (r.dif, r.vif, r.raw) for name, r in found.items()})
+
+
 @pytest.mark.parametrize("index", range(len(VECTORS)))
-def test_header_walk_finds_what_the_record_parser_finds(index: int) -> None:
+def test_register_pick_finds_what_the_record_parser_finds(index: int) -> None:
     """The driver-side register pick must agree with the core's full parse on every payload."""
     t = decode_vector(VECTORS[index])
     if t.error is not None or t.ci in (0x73, 0x79, 0x7B) or not t.payload:
@@ -89,26 +97,33 @@ def test_header_walk_finds_what_the_record_parser_finds(index: int) -> None:
         if len(r.dif) != 1 or r.dif[0] & 0xF0 or r.vif in seen or (r.dif[0] & 0x0F) in (0x0D, 0x0F):
             continue
         seen.add(r.vif)
-        assert pick(t.payload, {r.vif: "x"})["x"] == (r.dif[0], r.vif, r.raw)
+        assert as_tuples(registers(t, vif_picker({r.vif: "x"})))["x"] == (r.dif[0], r.vif, r.raw)
 
 
 def test_picker_plan_follows_values_and_rejects_other_layouts() -> None:
     """A remembered layout must return the new telegram's values, and only for that layout."""
-    picker = Picker({b"\x13": "total", b"\xfd\x17": "flags"})
-    first = b"\x2f\x04\x13\x01\x00\x00\x00\x03\xfd\x17\x05\x00\x00"
-    assert picker(first) == {"total": (4, b"\x13", b"\x01\x00\x00\x00"), "flags": (3, b"\xfd\x17", b"\x05\x00\x00")}
-    second = b"\x2f\x04\x13\x09\x08\x07\x06\x03\xfd\x17\x00\x02\x00"
-    assert picker(second) == {"total": (4, b"\x13", b"\x09\x08\x07\x06"), "flags": (3, b"\xfd\x17", b"\x00\x02\x00")}
-    same_length_other_layout = b"\x2f\x2f\x2f\x2f\x2f\x2f\x03\xfd\x17\x00\x02\x00\x2f"
-    assert picker(same_length_other_layout) == {"flags": (0x03, b"\xfd\x17", b"\x00\x02\x00")}
+    picker = vif_picker({b"\x13": "total", b"\xfd\x17": "flags"})
+    d = Decoder()
+    first = d.decode(wired("00000001", 0x00, b"\x2f\x04\x13\x01\x00\x00\x00\x03\xfd\x17\x05\x00\x00"))
+    assert as_tuples(registers(first, picker)) == {
+        "total": (4, b"\x13", b"\x01\x00\x00\x00"), "flags": (3, b"\xfd\x17", b"\x05\x00\x00")}
+    second = d.decode(wired("00000001", 0x00, b"\x2f\x04\x13\x09\x08\x07\x06\x03\xfd\x17\x00\x02\x00"))
+    assert second._plan is not None and second._plan is first._plan
+    assert as_tuples(registers(second, picker)) == {
+        "total": (4, b"\x13", b"\x09\x08\x07\x06"), "flags": (3, b"\xfd\x17", b"\x00\x02\x00")}
+    other = d.decode(wired("00000001", 0x00, b"\x2f\x2f\x2f\x2f\x2f\x2f\x03\xfd\x17\x00\x02\x00\x2f"))
+    assert len(other.payload) == len(second.payload) and other._plan is not second._plan
+    assert as_tuples(registers(other, picker)) == {"flags": (0x03, b"\xfd\x17", b"\x00\x02\x00")}
 
 
 @pytest.mark.parametrize("index", range(len(VECTORS)))
-def test_picker_twice_equals_pick(index: int) -> None:
+def test_picker_twice_equals_scan(index: int) -> None:
     t = decode_vector(VECTORS[index])
     if t.error is not None or not t.payload:
         return
     wanted = {bytes([v]): f"v{v:02x}" for v in range(0x7B)} | {b"\xfd\x17": "flags"}
-    picker = Picker(wanted)
-    assert picker(t.payload) == pick(t.payload, wanted)
-    assert picker(t.payload) == pick(t.payload, wanted)
+    picker = vif_picker(wanted)
+    scanned = records_as_tuples(picker._scan(t.records))
+    assert as_tuples(registers(t, picker)) == scanned
+    assert as_tuples(registers(t, picker)) == scanned
+    assert records_as_tuples(picker.pick(t)) == scanned

@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from frames import wmbus
 from test_conformance import VECTORS, decode_vector
 
-from decoders import Decoder
+from decoders import Decoder, parse_hex
 
 
 def mfct(code: str) -> int:
@@ -126,12 +126,14 @@ def test_real_data_layout_twice_uses_fresh_values() -> None:
         assert (t.id, t.total_m3, t.flow_m3h) == ("22334455", total_l / 1000, 0.012)
 
 
-def test_plan_records_match_core_header_fields() -> None:
-    """Plans rebuild records from the core's header tuple; its field order must not drift."""
-    from decoders.drivers._dhl_plan import PlanRecord
-    from decoders.records import _Header
-
-    assert PlanRecord._fields[:13] == _Header._fields
+def test_known_layout_output_equals_a_fresh_decode() -> None:
+    """hydrus learns its layouts in a core LayoutCache; a repeated layout must decode (records,
+    extras, summary) exactly as a decoder that sees it for the first time."""
+    raws = [parse_hex(v["telegram_hex"]) for v in VECTORS if v.get("driver") == "hydrus" and not v["key"]]
+    assert raws
+    warm = Decoder()
+    for raw in raws * 2:
+        assert warm.decode_safe(raw).to_json() == Decoder().decode_safe(raw).to_json()
 
 
 def test_variable_length_customer_text_read_per_telegram() -> None:
