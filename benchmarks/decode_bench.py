@@ -3,7 +3,9 @@
 Prints telegrams/s, the error count and peak RSS. The stream is decoded in RUNS passes and
 the best and median pass are printed: this shared 2-core machine's speed drifts by up to 50 %
 from minute to minute (CPU steal), and the best pass is the least disturbed one.
-Usage: python benchmarks/decode_bench.py [N] [RUNS]
+With --core-only the manufacturer drivers are left out (the decoder core of issue 2: link
+layer, ELL/AFL/TPL, security, records and the generic summary).
+Usage: python benchmarks/decode_bench.py [N] [RUNS] [--core-only]
 """
 
 from __future__ import annotations
@@ -18,18 +20,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._vectors import frames_and_keys
 from decoders import Decoder
+from decoders.driver_api import DriverRegistry
 
 
 def main() -> None:
-    total = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    registry = DriverRegistry() if "--core-only" in sys.argv else None
+    total = int(args[0]) if args else 100_000
+    runs = int(args[1]) if len(args) > 1 else 3
     frames, keys = frames_and_keys()
     stream = [frames[i % len(frames)] for i in range(total)]
     per_driver: dict[str, float] = collections.defaultdict(float)
     per_driver_n: collections.Counter[str] = collections.Counter()
     passes = []
     for _ in range(runs):
-        decoder = Decoder(keys)  # a fresh decoder per pass: every layout is learned anew
+        decoder = Decoder(keys, registry=registry)  # a fresh decoder per pass: layouts learned anew
         errors = 0
         start = time.perf_counter()
         for raw in stream:
@@ -47,7 +52,8 @@ def main() -> None:
         per_driver[name] += dt
         per_driver_n[name] += 1
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"telegrams: {total} ({len(frames)} distinct frames cycled)")
+    print(f"telegrams: {total} ({len(frames)} distinct frames cycled, "
+          f"{'core only, no drivers' if registry is not None else 'all drivers'})")
     print(f"errors: {errors}")
     print(f"elapsed: best {elapsed:.3f} s, median {passes[len(passes) // 2]:.3f} s over {runs} passes")
     print(f"throughput: {total / elapsed:,.0f} telegrams/s best, "

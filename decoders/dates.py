@@ -6,13 +6,22 @@ consumers read; `None` marks a value the meter itself flags as invalid.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 
 def _year(b_low: int, b_high: int) -> int:
     return 2000 + (((b_low & 0xE0) >> 5) | ((b_high & 0xF0) >> 1))
 
 
-def date_g(b: bytes) -> str | None:
+def date_g(b: bytes | bytearray | memoryview) -> str | None:
     """Type G: day bits 0-4, month bits 8-11, year split over bits 5-7 and 12-15."""
+    return _date_g(bytes(b[:2]))
+
+
+@lru_cache(maxsize=8192)
+def _date_g(b: bytes) -> str | None:
+    """Memoised: a town's meters share their due dates and clock dates, and the formatting costs
+    more than the lookup; the domain is at most 65,536 values."""
     lo, hi = b[0], b[1]
     day = lo & 0x1F
     month = hi & 0x0F

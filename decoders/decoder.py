@@ -39,6 +39,7 @@ SHORT_TPL = frozenset({0x7A, 0x7B})
 NO_TPL = frozenset({0x78, 0x79})
 COMPACT = frozenset({0x73, 0x79, 0x7B})
 MANUFACTURER_CI = frozenset(range(0xA0, 0xB8))
+_WHERE_CI = tuple(f"transport layer CI 0x{c:02X}" for c in range(256))
 
 _default_registry: DriverRegistry | None = None
 
@@ -178,7 +179,7 @@ class Decoder:
             break
 
         t.ci = ci
-        where = f"transport layer CI 0x{ci:02X}"
+        where = _WHERE_CI[ci]
         if ci in MANUFACTURER_CI:
             driver = self.forced_driver or self.registry.detect(t.manufacturer, t.version, t.device_type, ci)
             if driver is None:
