@@ -32,7 +32,7 @@ from .security import (
     mode5_iv,
     mode7_keys,
 )
-from .summary import apply_summary, fill_water_summary, pick_summary, status_alarms
+from .summary import apply_summary, fill_water_summary, status_alarms
 
 LONG_TPL = frozenset({0x72, 0x73})
 SHORT_TPL = frozenset({0x7A, 0x7B})
@@ -357,20 +357,11 @@ class Decoder:
             warning = f"records after #{len(records)} not decodable: {exc}"
             t.warnings.append(warning)
         t.records = records
-        picks = pick_summary(records)
+        picks = fill_water_summary(t, records)
         if records:
             # A damaged tail lies outside every value span, so it is part of the skeleton: a
             # payload matching this plan has the same damage and earns the same warning.
             t._plan = self.layouts.learn(payload, records, spans, picks, warning)
-        i_total, i_target, i_date, i_flow = picks
-        apply_summary(
-            t,
-            None if i_total is None else records[i_total].value,
-            None if i_target is None else records[i_target].value,
-            None if i_date is None else records[i_date].value,
-            None if i_flow is None else records[i_flow].value,
-            "" if i_flow is None else records[i_flow].unit,
-        )
 
     def _compact(self, t: Telegram, payload: bytes, where: str) -> None:
         start = 2 if payload[:2] == b"\x2f\x2f" else 0

@@ -57,15 +57,20 @@ def apply_summary(t: Telegram, total: Any, target: Any, date: Any, flow: Any, fl
         t.flow_m3h = _to_m3h(flow, flow_unit)
 
 
-def fill_water_summary(t: Telegram) -> None:
-    records = t.records
-    i_total, i_target, i_date, i_flow = pick_summary(records)
+def fill_water_summary(t: Telegram, records: Sequence[DataRecord] | None = None) -> Picks:
+    """Summarise `records` (default: all of the telegram's) into `t`; returns the indices
+    chosen, which a layout plan keeps for every later telegram of the same layout."""
+    if records is None:
+        records = t.records
+    picks = pick_summary(records)
+    i_total, i_target, i_date, i_flow = picks
 
     def val(i: int | None) -> Any:
         return None if i is None else records[i].value
 
     apply_summary(t, val(i_total), val(i_target), val(i_date), val(i_flow),
                   records[i_flow].unit if i_flow is not None else "")
+    return picks
 
 
 def _to_m3h(value: float | int, unit: str) -> float:

@@ -17,10 +17,9 @@ from ..alarms import ERROR, LOW_BATTERY, PERMANENT_ERROR, TEMPORARY_ERROR
 from ..errors import DecodeError
 from ..linklayer import id_from_bytes
 from ..media import media_name
-from ..model import Telegram
+from ..model import DriverContext, Telegram
 from ..picks import RecordPicker
 from ..records import DataRecord, parse_records
-from ..summary import Picks, apply_summary, pick_summary
 
 Record = DataRecord
 
@@ -58,6 +57,18 @@ def renamed(entry: tuple[str, Scale], value: Any, unit: str) -> Any:
         return _SKIP
     scaled = round(float(value) * factor, 6)
     return int(scaled) if type(value) is int and scaled.is_integer() else scaled
+
+
+def flags_decoder(plans: Selection) -> Callable[[Telegram, DriverContext], None]:
+    """The decode of drivers whose extras are renames plus the status and error-flag texts."""
+
+    def decode(t: Telegram, ctx: DriverContext) -> None:
+        records = plans.select(t, ctx.payload)
+        sts_flags(t)
+        error_flags(t, first(records, "error_flags", plain_only=False))
+        finish_status(t)
+
+    return decode
 
 
 class Selection:
@@ -140,22 +151,6 @@ def first(records: Iterable[Record], quantity: str, storage: int = 0, function: 
                 not plain_only or plain(r)):
             return r
     return None
-
-
-def summary_from(t: Telegram, records: list[Record]) -> Picks:
-    """The core's water summary, computed over `records` (all of a payload's records); returns
-    the indices it chose, for `LayoutCache.learn`."""
-    picks = pick_summary(records)
-    i_total, i_target, i_date, i_flow = picks
-    apply_summary(
-        t,
-        None if i_total is None else records[i_total].value,
-        None if i_target is None else records[i_target].value,
-        None if i_date is None else records[i_date].value,
-        None if i_flow is None else records[i_flow].value,
-        "" if i_flow is None else records[i_flow].unit,
-    )
-    return picks
 
 
 def flags(t: Telegram) -> list[str]:

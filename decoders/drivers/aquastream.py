@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 from ..driver_api import Driver, Signature
-from ..model import DriverContext, Telegram
-from ._dhl import DAYS_PER_YEAR, Selection, error_flags, finish_status, first, key, sts_flags
+from ._dhl import DAYS_PER_YEAR, Selection, flags_decoder, key
 
 _SPEC = {
     key("datetime"): ("meter_datetime", None),
@@ -15,17 +14,10 @@ _SPEC = {
 _PLANS = Selection(_SPEC, ("error_flags",))
 
 
-def decode(t: Telegram, ctx: DriverContext) -> None:
-    records = _PLANS.select(t, ctx.payload)
-    sts_flags(t)
-    error_flags(t, first(records, "error_flags", plain_only=False))
-    finish_status(t)
-
-
 DRIVER = Driver(
     name="aquastream",
     signatures=(Signature("IMT", version=0x01, device_type=0x07), Signature("IMT", version=0x01, device_type=0x06)),
-    decode=decode,
+    decode=flags_decoder(_PLANS),
     fields=("meter_datetime", "total_backwards_m3", "battery_y", "status_flags"),
     description="IMT Aquastream water meters",
 )

@@ -15,8 +15,8 @@ from ..driver_api import Driver, Signature
 from ..errors import DecodeError
 from ..layout import LayoutCache
 from ..model import DriverContext, Telegram
-from ..summary import apply_summary
-from ._dhl import first, parse_tolerant, summary_from, swap_diehl_address
+from ..summary import apply_summary, fill_water_summary
+from ._dhl import first, parse_tolerant, swap_diehl_address
 from ._dhl_diehl import FIELDS, diehl_plans, diehl_records, diehl_spec
 
 _SHORT_OR_NO_TPL = frozenset((0x7A, 0x7B, 0x78, 0x79))
@@ -47,7 +47,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
     if plan is not None:
         apply_summary(t, *plan.summary_values(payload), plan.flow_unit)
     else:
-        picks = summary_from(t, every)
+        picks = fill_water_summary(t, every)
         if not damaged and t.payload is payload:
             t.records = every
             t._plan = _LAYOUTS.learn(payload, every, spans, picks)

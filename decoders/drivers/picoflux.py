@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ..driver_api import Driver, Signature
-from ..model import DriverContext, Telegram
-from ._dhl import TO_SECONDS, Selection, error_flags, finish_status, first, key, sts_flags
+from ._dhl import TO_SECONDS, Selection, flags_decoder, key
 
 _SPEC = {
     key("datetime"): ("meter_datetime", None),
@@ -14,17 +13,10 @@ _SPEC = {
 _PLANS = Selection(_SPEC, ("error_flags",))
 
 
-def decode(t: Telegram, ctx: DriverContext) -> None:
-    records = _PLANS.select(t, ctx.payload)
-    sts_flags(t)
-    error_flags(t, first(records, "error_flags", plain_only=False))
-    finish_status(t)
-
-
 DRIVER = Driver(
     name="picoflux",
     signatures=(Signature("ECM", version=0x05, device_type=0x07), Signature("ECM", version=0x05, device_type=0x06)),
-    decode=decode,
+    decode=flags_decoder(_PLANS),
     fields=("meter_datetime", "actuality_duration_s", "total_backward_m3", "status_flags"),
     description="ECM picoflux water meters",
 )
