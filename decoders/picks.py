@@ -42,9 +42,14 @@ class RecordPicker:
         payload = t.payload
         spans = plan.spans
         out: dict[Hashable, DataRecord] = {}
+        new = tuple.__new__
         for role, i in roles:
             h, a, b = spans[i]
-            out[role] = record_from_span(h, payload, a, b)
+            if h is not None and h.low != 0x0D and a != b:  # fixed-length value: build inline
+                raw = payload[a:b]
+                out[role] = new(DataRecord, (*h.prefix, h.decode(raw), h.vifes, raw))
+            else:
+                out[role] = record_from_span(h, payload, a, b)
         return out
 
     def pick_records(self, records: list[DataRecord]) -> dict[Hashable, DataRecord]:

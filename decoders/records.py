@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, NamedTuple
 
-from .dates import decode_point_in_time
+from .dates import date_g, datetime_f, datetime_i, decode_point_in_time, time_j
 from .errors import DecodeError
 from .vif_tables import (
     EXT_FB,
@@ -123,6 +123,8 @@ class _Header(NamedTuple):
 
 
 _new = tuple.__new__
+# Date/time decoders by DIF data coding (2, 3, 4, 6 bytes): types G, J, F, I.
+_POINT_IN_TIME: dict[int, Callable[[bytes], Any]] = {0x2: date_g, 0x3: time_j, 0x4: datetime_f, 0x6: datetime_i}
 _HEADERS: dict[bytes, _Header] = {}
 _HEADER_CACHE_MAX = 65536
 
@@ -268,6 +270,14 @@ def _value_decoder(low: int, kind: int, exp: int, profile: bool) -> Callable[[by
             return lambda raw: from_bytes(raw, "little", signed=True) * factor
         divisor = 10**-exp
         return lambda raw: from_bytes(raw, "little", signed=True) / divisor
+    if kind in (KIND_DATE, KIND_DATETIME) and low in _POINT_IN_TIME:
+        return _POINT_IN_TIME[low]
+    if low in _BCD and kind not in (KIND_ID, KIND_DATE, KIND_DATETIME):
+        if exp < 0:
+            divisor = 10**-exp
+            return lambda raw: None if (v := bcd_to_int(raw)) is None else v / divisor
+        factor = 10**exp
+        return lambda raw: None if (v := bcd_to_int(raw)) is None else v * factor
     return partial(_general_value, low, kind, exp, profile)
 
 
