@@ -14,6 +14,7 @@ import collections
 import resource
 import sys
 import time
+import timeit
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -52,6 +53,8 @@ def main() -> None:
         per_driver[name] += dt
         per_driver_n[name] += 1
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # A fixed pure-Python workload, so figures from this noisy shared machine can be compared.
+    calibration = min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6
     print(f"telegrams: {total} ({len(frames)} distinct frames cycled, "
           f"{'core only, no drivers' if registry is not None else 'all drivers'})")
     print(f"errors: {errors}")
@@ -59,6 +62,7 @@ def main() -> None:
     print(f"throughput: {total / elapsed:,.0f} telegrams/s best, "
           f"{total / passes[len(passes) // 2]:,.0f} median (one core)")
     print(f"peak RSS: {rss_mib:.1f} MiB")
+    print(f"machine speed now: sum(range(1000)) takes {calibration:.1f} us (about 18-20 us when this machine is quiet)")
     slowest = sorted(per_driver, key=lambda d: per_driver[d] / per_driver_n[d], reverse=True)[:5]
     print("slowest families (us/telegram): " + ", ".join(
         f"{d} {1e6 * per_driver[d] / per_driver_n[d]:.1f}" for d in slowest))
