@@ -16,19 +16,19 @@ from .errors import DecodeError
 from .headers import AFL_FAST, COMPACT_FAST, ELL_II_FAST, LONG_TPL_FAST, SHORT_TPL_FAST
 from .keystore import KeyStore
 from .layout import LayoutCache
-from .linklayer import id_from_bytes, parse_link
+from .linklayer import LinkFrame, id_from_bytes, parse_link
 from .manufacturer import code_to_letters
 from .media import media_name
 from .model import DriverContext, Telegram
 from .records import DataRecord, parse_records
 from .security import (
     ZERO_IV,
+    aes_ctr,
     cmac,
     decrypt_checked,
     des_cbc_decrypt,
     ell_counter_block,
     ell_crc_ok,
-    ell_decrypt,
     mode5_iv,
     mode7_keys,
 )
@@ -95,9 +95,27 @@ class Decoder:
         return key if key is not None else self.default_key
 
     def decode(self, raw: bytes, t: Telegram | None = None) -> Telegram:
-        if t is None:
-            t = Telegram()
         link = parse_link(raw)
+        if link.alternative is None:
+            return self._decode_link(link, Telegram() if t is None else t)
+        # Format B by one CRC match, or a CRC-free frame whose last two bytes match by chance:
+        # the reading that decodes cleanly wins, format B first.
+        try:
+            first = self._decode_link(link, Telegram())
+            if not first.warnings:
+                return _into(first, t)
+        except DecodeError:
+            first = None
+        try:
+            second = self._decode_link(link.alternative, Telegram())
+            if not second.warnings or first is None:
+                return _into(second, t)
+        except DecodeError:
+            if first is None:
+                raise
+        return _into(first, t)  # type: ignore[arg-type]
+
+    def _decode_link(self, link: LinkFrame, t: Telegram) -> Telegram:
         t.frame = link.frame
         t.crc_format = link.crc_format
         if link.trailing:
@@ -141,31 +159,36 @@ class Decoder:
                 t.acc = acc
                 security = (int.from_bytes(sn, "little") >> 29) & 0x07
                 rest = body[pos + size :]
-                if ell_crc_ok(rest):
-                    plain = rest
-                    if security:
-                        t.encryption = "ell-ctr"
-                elif security == 1:
+                where_ell = f"extended link layer, offset {pos}"
+                if security == 1:
                     t.encryption = "ell-ctr"
                     key = self._key_for(t.manufacturer, t.id)
-                    if key is None:
-                        raise DecodeError(
-                            f"no key for meter {t.id}: ELL payload is AES-CTR encrypted",
-                            f"extended link layer, offset {pos}", reason="missing_key",
-                        )
-                    if len(key) != 16:
-                        raise DecodeError(f"key for meter {t.id} is not AES-128", f"extended link layer, offset {pos}",
-                                          reason="wrong_key")
-                    counter = ell_counter_block(m_bytes, a_bytes, cc, sn)
-                    plain = ell_decrypt(key, counter, rest, f"extended link layer, offset {pos}")
-                    t.decrypted = True
+                    # With a key, decrypt first: a ciphertext whose first two bytes happen to be
+                    # the CRC of the rest (1 in 65,536) must not pass as an archived plaintext.
+                    plain = None
+                    if key is not None and len(key) == 16:
+                        candidate = aes_ctr(key, ell_counter_block(m_bytes, a_bytes, cc, sn), rest)
+                        if ell_crc_ok(candidate):
+                            plain = candidate
+                            t.decrypted = True
+                    if plain is None:
+                        if ell_crc_ok(rest):
+                            plain = rest
+                        elif key is None:
+                            raise DecodeError(f"no key for meter {t.id}: ELL payload is AES-CTR encrypted",
+                                              where_ell, reason="missing_key")
+                        elif len(key) != 16:
+                            raise DecodeError(f"key for meter {t.id} is not AES-128", where_ell, reason="wrong_key")
+                        else:
+                            raise DecodeError("ELL payload CRC mismatch after decryption: wrong key", where_ell,
+                                              reason="wrong_key")
                 elif security == 0:
-                    raise DecodeError("ELL payload CRC mismatch", f"extended link layer, offset {pos}", reason="crc")
+                    if not ell_crc_ok(rest):
+                        raise DecodeError("ELL payload CRC mismatch", where_ell, reason="crc")
+                    plain = rest
                 else:
-                    raise DecodeError(
-                        f"ELL security mode {security} is not supported", f"extended link layer, offset {pos}",
-                        reason="unsupported",
-                    )
+                    raise DecodeError(f"ELL security mode {security} is not supported", where_ell,
+                                      reason="unsupported")
                 body = plain[2:]
                 n = len(body)
                 pos = 0
@@ -276,16 +299,15 @@ class Decoder:
                     f"CFG announces {blocks} encrypted blocks but only {len(payload)} bytes follow",
                     where, reason="invalid",
                 )
-            if payload[:2] == b"\x2f\x2f":
-                return payload, None
             key = self._key_for(t.manufacturer, t.id)
-            if key is None:
-                raise DecodeError(f"no key for meter {t.id} (mode 5 AES-CBC)", where, reason="missing_key")
-            if len(key) != 16:
+            if key is None or len(key) != 16 or enc_len == 0:
+                if payload[:2] == b"\x2f\x2f":
+                    return payload, None
+                if key is None:
+                    raise DecodeError(f"no key for meter {t.id} (mode 5 AES-CBC)", where, reason="missing_key")
                 raise DecodeError(f"key for meter {t.id} is not AES-128", where, reason="wrong_key")
-            plain = decrypt_checked(key, mode5_iv(m_bytes, a_bytes, t.acc or 0), payload[:enc_len], where)
-            t.decrypted = True
-            return plain + payload[enc_len:], key
+            return self._plain_or_decrypted(t, payload, enc_len, key, mode5_iv(m_bytes, a_bytes, t.acc or 0),
+                                            where), key
         if mode == 7:
             t.encryption = "mode7"
             if len(payload) < 1:
@@ -297,14 +319,14 @@ class Decoder:
                 raise DecodeError(
                     f"CFG announces {blocks} encrypted blocks but only {len(payload)} bytes follow", where
                 )
-            if payload[:2] == b"\x2f\x2f":
-                return payload, None
-            if afl is None or not afl[1]:
-                raise DecodeError("mode 7 needs an AFL message counter and none was sent", where)
             key = self._key_for(t.manufacturer, t.id)
-            if key is None:
-                raise DecodeError(f"no key for meter {t.id} (mode 7)", where, reason="missing_key")
-            if len(key) != 16:
+            if key is None or len(key) != 16 or afl is None or not afl[1] or enc_len == 0:
+                if payload[:2] == b"\x2f\x2f":
+                    return payload, None
+                if afl is None or not afl[1]:
+                    raise DecodeError("mode 7 needs an AFL message counter and none was sent", where)
+                if key is None:
+                    raise DecodeError(f"no key for meter {t.id} (mode 7)", where, reason="missing_key")
                 raise DecodeError(f"key for meter {t.id} is not AES-128", where, reason="wrong_key")
             mcl, counter, mac, mac_start = afl
             id_bytes = a_bytes[:4]
@@ -313,32 +335,44 @@ class Decoder:
                 expected = cmac(mac_key, bytes((mcl,)) + counter + body[mac_start:])[: len(mac)]
                 if expected != mac:
                     raise DecodeError("AFL MAC mismatch: wrong key or altered telegram", where, reason="wrong_key")
-            plain = decrypt_checked(enc_key, ZERO_IV, payload[:enc_len], where)
-            t.decrypted = True
-            return plain + payload[enc_len:], key
+            return self._plain_or_decrypted(t, payload, enc_len, enc_key, ZERO_IV, where), key
         if mode == 2:
             t.encryption = "mode2"
             blocks = (cfg >> 4) & 0x0F
             enc_len = blocks * 16 if blocks else len(payload) - len(payload) % 8
             if enc_len > len(payload) or enc_len == 0:
                 raise DecodeError(f"CFG announces {enc_len} encrypted bytes but {len(payload)} follow", where)
-            if payload[:2] == b"\x2f\x2f":
-                return payload, None
             key = self._key_for(t.manufacturer, t.id)
+            if key is not None and len(key) == 8:
+                plain = des_cbc_decrypt(key, payload[:enc_len])
+                if plain[:2] == b"\x2f\x2f":
+                    t.decrypted = True
+                    return plain + payload[enc_len:], key
+            if payload[:2] == b"\x2f\x2f":  # archived plaintext (tried after the key, see mode 5)
+                return payload, None
             if key is None:
                 raise DecodeError(f"no key for meter {t.id} (mode 2 DES-CBC)", where, reason="missing_key")
             if len(key) != 8:
                 raise DecodeError(f"key for meter {t.id} is not an 8-byte DES key (mode 2)", where,
                                   reason="wrong_key")
-            plain = des_cbc_decrypt(key, payload[:enc_len])
-            if plain[:2] != b"\x2f\x2f":
-                raise DecodeError("decryption failed: wrong key (no 2F 2F check bytes)", where, reason="wrong_key")
-            t.decrypted = True
-            return plain + payload[enc_len:], key
+            raise DecodeError("decryption failed: wrong key (no 2F 2F check bytes)", where, reason="wrong_key")
         t.encryption = f"mode{mode}"
         if mode >= 16:
             return payload, None
         raise DecodeError(f"security mode {mode} is not supported", where, reason="unsupported")
+
+    @staticmethod
+    def _plain_or_decrypted(t: Telegram, payload: bytes, enc_len: int, key: bytes, iv: bytes, where: str) -> bytes:
+        """Decrypt first; only if that fails the 2F 2F check may the payload be an archived
+        plaintext (a ciphertext starting with 2F 2F by chance must still be decrypted)."""
+        try:
+            plain = decrypt_checked(key, iv, payload[:enc_len], where)
+        except DecodeError:
+            if payload[:2] == b"\x2f\x2f":
+                return payload
+            raise
+        t.decrypted = True
+        return plain + payload[enc_len:]
 
     def _parse_and_learn(self, t: Telegram, payload: bytes) -> None:
         """Full parse; a clean one teaches the layout cache.
@@ -381,6 +415,15 @@ class Decoder:
         else:
             t._plan = plan
             apply_summary(t, *plan.summary_values(payload), plan.flow_unit)
+
+
+def _into(result: Telegram, target: Telegram | None) -> Telegram:
+    """Copy a finished decode into the caller's telegram object (decode_safe passes one in)."""
+    if target is None:
+        return result
+    for name in Telegram.__dataclass_fields__:
+        setattr(target, name, getattr(result, name))
+    return target
 
 
 def _parse_afl(body: bytes, pos: int) -> tuple[tuple[int, bytes, bytes, int], int]:

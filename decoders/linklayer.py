@@ -30,6 +30,9 @@ class LinkFrame:
     frame: bytes  # canonical frame, CRC-free, L recomputed
     primary_address: int | None = None
     trailing: int = 0  # bytes after the L-field's end that were ignored
+    # A format-B reading that rests on one CRC match: a CRC-free frame of the same length
+    # matches by chance once in 65,536, so the decoder keeps this CRC-free reading as fallback.
+    alternative: LinkFrame | None = None
 
 
 def id_from_bytes(b: bytes) -> str:
@@ -141,6 +144,8 @@ def parse_link(raw: bytes) -> LinkFrame:
     link = LinkFrame("wmbus", frame[1], fmt, frame[2] | (frame[3] << 8), frame[4:10], frame[10:], frame)
     if len(frame) < len(raw) and fmt == "none":
         link.trailing = len(raw) - len(frame)
+    if fmt == "B" and len(raw) <= 128:
+        link.alternative = LinkFrame("wmbus", raw[1], "none", raw[2] | (raw[3] << 8), raw[4:10], raw[10:], raw)
     return link
 
 

@@ -115,3 +115,21 @@ def test_short_key_on_aes_modes_is_a_decode_error() -> None:
     with pytest.raises(DecodeError) as exc:
         Decoder(default_key=bytes(8)).decode(_mode7_frame(bytes(16), 1))
     assert exc.value.reason == "wrong_key" and "AES-128" in str(exc.value)
+
+
+def test_mode5_ciphertext_starting_with_2f2f_is_still_decrypted() -> None:
+    """1 in 65,536 ciphertexts starts with 2F 2F by chance; with a key it must be decrypted,
+    not taken as an archived plaintext."""
+    key = bytes(range(16, 32))
+    m_a = wmbus(0x2C8E, "12345678", 1, 7, b"")[2:10]
+    for total in range(400_000):
+        plain = bytes.fromhex("2F2F0413") + total.to_bytes(4, "little") + b"\x2f" * 8
+        cipher = aes_cbc_encrypt(key, m_a + bytes([0x01]) * 8, plain)
+        if cipher[:2] == b"\x2f\x2f":
+            break
+    else:  # pragma: no cover - the search space holds several such values
+        pytest.fail("no look-alike ciphertext found")
+    frame = wmbus(0x2C8E, "12345678", 1, 7, bytes.fromhex("7A01001005") + cipher)
+    t = Decoder(default_key=key).decode(frame)
+    assert t.decrypted and t.total_m3 == pytest.approx(total / 1000)
+    assert Decoder().decode(frame).decrypted is False  # without a key it looks like plaintext
