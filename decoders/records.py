@@ -211,7 +211,7 @@ def parse_records(
             lvar = data[i]
             value, i = _variable(data, i + 1, lvar, where)
             raw = data[j:i]
-            if h.profile:
+            if h.profile or (h.kind == KIND_BINARY and lvar <= 0xBF):  # packed binary, not text: hex
                 value = data[j + 1 : i].hex()
             elif type(value) is int and h.kind == KIND_NUMBER:
                 value = _scale(value, h.exp)
@@ -243,7 +243,7 @@ def record_from_span(h: _Header | None, data: bytes, a: int, b: int) -> DataReco
     if h.low == 0x0D:
         value, _ = _variable(data, a, data[a - 1], "application layer")
         raw = data[a - 1 : b]
-        if h.profile:
+        if h.profile or (h.kind == KIND_BINARY and data[a - 1] <= 0xBF):
             value = data[a:b].hex()
         elif type(value) is int and h.kind == KIND_NUMBER:
             value = _scale(value, h.exp)

@@ -140,3 +140,10 @@ def test_truncations_raise_decode_error(hexstr: str) -> None:
 
 def test_empty_variable_length_bcd_is_invalid_not_a_crash() -> None:
     assert one("0D13C0").value is None  # LVAR 0xC0: BCD with zero digits
+
+
+def test_manufacturer_variable_data_prints_as_hex_not_text() -> None:
+    # 0D FF 5F: variable length under a manufacturer VIF; LVAR 0x03 would mean 3 text characters,
+    # but maker data is packed binary, so it is shown as hex (in transmission order).
+    r = one("0DFF5F" "03" "C11307")
+    assert r.value == "c11307"
