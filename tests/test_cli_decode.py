@@ -72,3 +72,21 @@ def test_bad_usage_is_a_clear_message(tmp_path: Path) -> None:
 def test_table_format() -> None:
     r = amr("decode", "--format", "table", IPERL)
     assert r.returncode == 0 and "33225544" in r.stdout and "123.529" in r.stdout
+
+
+def test_drivers_lists_every_driver_with_signatures_and_fields() -> None:
+    r = amr("drivers", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    rows = lines(r.stdout)
+    names = {row["name"] for row in rows}
+    assert {"apator162", "izar", "kamwater", "mkradio3", "qwater"} <= names
+    izar = next(row for row in rows if row["name"] == "izar")
+    assert izar["signatures"] and izar["fields"]
+
+
+def test_forced_driver_and_unknown_driver(vectors: list[dict]) -> None:
+    v = next(v for v in vectors if v["driver"] == "izarv2")
+    r = amr("decode", "--driver", "izarv2", v["telegram_hex"])  # an alias resolves
+    assert r.returncode == 0 and lines(r.stdout)[0]["driver"] == "izar"
+    r = amr("decode", "--driver", "nosuch", IPERL)
+    assert r.returncode == 2 and "unknown driver 'nosuch'" in r.stderr and "Traceback" not in r.stderr
