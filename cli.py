@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 import cli_billing
+import cli_simulate
 from decoders import DecodeError, Decoder, KeyStore, KeyStoreError, Telegram, parse_hex
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 
 app.add_typer(cli_billing.app, name="billing")
+app.add_typer(cli_simulate.app, name="simulate")
 
 
 class OutputFormat(StrEnum):
