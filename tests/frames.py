@@ -31,3 +31,8 @@ def wmbus(m: int, meter_id: str, version: int, dtype: int, rest: bytes, c: int =
     a = bytes.fromhex(meter_id)[::-1] + bytes([version, dtype])
     body = bytes([c]) + m.to_bytes(2, "little") + a + rest
     return bytes([len(body)]) + body
+
+
+def le(value: int, size: int) -> bytes:
+    """Little-endian field of `size` bytes (two's complement when negative)."""
+    return value.to_bytes(size, "little", signed=value < 0)

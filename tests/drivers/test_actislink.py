@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from frames import le
 from test_conformance import VECTORS
 
 from decoders import DecodeError, Decoder
@@ -12,8 +13,6 @@ from decoders.security import des_cbc_encrypt
 KEY = bytes.fromhex("0102030405060708")
 
 
-def le(value: int, size: int) -> bytes:
-    return value.to_bytes(size, "little", signed=value < 0)
 
 
 def test_vector() -> None:

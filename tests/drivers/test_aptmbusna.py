@@ -6,14 +6,12 @@ import pytest
 from test_conformance import VECTORS, decode_vector
 
 from decoders import Decoder
+from decoders.dates import encode_date_g as type_g
 from decoders.drivers._apa_util import data, registers, vif_picker
 
 APA = 0x0601
 
 
-def type_g(year: int, month: int, day: int) -> bytes:
-    y = year - 2000
-    return bytes([day | (y & 0x07) << 5, month | (y >> 3) << 4])
 
 
 def type_f(year: int, month: int, day: int, hour: int, minute: int) -> bytes:

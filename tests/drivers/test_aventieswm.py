@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from frames import wmbus
+from frames import le, wmbus
 from test_conformance import VECTORS, decode_vector
 
 from decoders import Decoder
@@ -13,8 +13,6 @@ AAA = 0x0421
 KEY = bytes.fromhex("A004EB23329A477F1DD2D7820B56EB3D")
 
 
-def le(value: int, size: int) -> bytes:
-    return value.to_bytes(size, "little", signed=value < 0)
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from frames import wmbus
+from frames import le, wmbus
 from test_conformance import VECTORS, decode_vector
 
 from decoders import Decoder
@@ -11,8 +11,6 @@ from decoders.dates import encode_date_g
 ELR = 0x1592
 
 
-def le(value: int, size: int) -> bytes:
-    return value.to_bytes(size, "little", signed=value < 0)
 
 
 def test_vector_keeps_unset_due_date_raw() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from frames import wmbus
+from frames import le, wmbus
 from test_conformance import VECTORS, decode_vector
 
 from decoders import Decoder
@@ -17,8 +17,6 @@ EFE = 0x14C5  # "EFE"
 KEY = bytes.fromhex("000102030405060708090a0b0c0d0e0f")
 
 
-def le(value: int, size: int) -> bytes:
-    return value.to_bytes(size, "little", signed=value < 0)
 
 
 def test_layout_signature() -> None:

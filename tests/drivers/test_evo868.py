@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from frames import wmbus
+from frames import le, wmbus
 from test_conformance import VECTORS, decode_vector
 
 from decoders import Decoder
-
-
-def mfct(code: str) -> int:
-    return ((ord(code[0]) - 64) << 10) | ((ord(code[1]) - 64) << 5) | (ord(code[2]) - 64)
-
-
-def type_g(year: int, month: int, day: int) -> bytes:
-    y = year - 2000
-    return bytes([day | ((y & 0x07) << 5), month | ((y >> 3) << 4)])
-
-
-def le(value: int, size: int) -> bytes:
-    return value.to_bytes(size, "little")
+from decoders.dates import encode_date_g as type_g
+from decoders.manufacturer import letters_to_code as mfct
 
 
 def test_vector_status_and_history_match_reference() -> None:

@@ -7,10 +7,7 @@ from frames import with_crc_format_a, wmbus
 from test_conformance import VECTORS, decode_vector
 
 from decoders import Decoder
-
-
-def mfct(code: str) -> int:
-    return ((ord(code[0]) - 64) << 10) | ((ord(code[1]) - 64) << 5) | (ord(code[2]) - 64)
+from decoders.manufacturer import letters_to_code as mfct
 
 
 @pytest.mark.parametrize("index", [41, 42])

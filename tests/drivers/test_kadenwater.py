@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from frames import wmbus
+from frames import le, wmbus
 from test_conformance import VECTORS, decode_vector
 
 from decoders import Decoder
@@ -14,8 +14,6 @@ KDN = 0x2C8E
 KEY = bytes.fromhex("82B0551191F51D66EFCDAB8967452301")
 
 
-def le(value: int, size: int) -> bytes:
-    return value.to_bytes(size, "little", signed=value < 0)
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from frames import wmbus
+from frames import le, wmbus
 from test_conformance import VECTORS, decode_vector
 
 from decoders import Decoder
@@ -18,8 +18,6 @@ FULL_HEADERS = (b"\x04\xff\x23", b"\x04\x13", b"\x44\x13", b"\x42\x6c", b"\x02\x
                 b"\xa2\x01\x3b", b"\x06\xff\x1b", b"\xa1\x01\x5b", b"\x91\x01\x5b", b"\xa1\x01\x67")
 
 
-def le(value: int, size: int) -> bytes:
-    return value.to_bytes(size, "little", signed=value < 0)
 
 
 def ell_frame(meter_id: str, app: bytes, key: bytes | None, version: int = 0x1B) -> bytes:

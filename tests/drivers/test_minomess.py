@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from frames import wmbus
+from frames import le, wmbus
 from test_conformance import VECTORS, decode_vector
 
 from decoders import Decoder
 from decoders.dates import encode_date_g
-
-
-def le(value: int, size: int) -> bytes:
-    return value.to_bytes(size, "little", signed=value < 0)
 
 
 def bcd(value: int, size: int) -> bytes:

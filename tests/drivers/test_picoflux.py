@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from frames import wmbus
+from frames import le, wmbus
 from test_conformance import VECTORS, decode_vector
 
 from decoders import Decoder
+from decoders.manufacturer import letters_to_code as mfct
 
 KEY = bytes.fromhex("00112233445566778899aabbccddeeff")
 
 
-def mfct(code: str) -> int:
-    return ((ord(code[0]) - 64) << 10) | ((ord(code[1]) - 64) << 5) | (ord(code[2]) - 64)
 
 
-def le(value: int, size: int) -> bytes:
-    return value.to_bytes(size, "little")
 
 
 def test_vector_status_ok() -> None:

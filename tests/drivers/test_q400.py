@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from frames import wmbus
+from frames import le, wmbus
 from test_conformance import VECTORS, decode_vector
 
 from decoders import Decoder
-
-
-def mfct(code: str) -> int:
-    return ((ord(code[0]) - 64) << 10) | ((ord(code[1]) - 64) << 5) | (ord(code[2]) - 64)
-
-
-def le(value: int, size: int) -> bytes:
-    return value.to_bytes(size, "little", signed=value < 0)
+from decoders.manufacturer import letters_to_code as mfct
 
 
 def type_f(year: int, month: int, day: int, hour: int, minute: int) -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from frames import wmbus
+from frames import le, wmbus
 from test_conformance import VECTORS, decode_vector
 
 from decoders import Decoder
@@ -12,8 +12,6 @@ from decoders.dates import encode_date_g, encode_datetime_f
 AMT = 0x05B4
 
 
-def le(value: int, size: int) -> bytes:
-    return value.to_bytes(size, "little", signed=value < 0)
 
 
 def bcd(value: int, size: int) -> bytes:

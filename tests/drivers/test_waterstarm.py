@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from frames import wmbus
+from frames import le, wmbus
 from test_conformance import VECTORS, decode_vector
 
 from decoders import Decoder
 from decoders.dates import encode_date_g, encode_datetime_f
+from decoders.manufacturer import letters_to_code as mfct
 from decoders.security import aes_cbc_encrypt, mode5_iv
 
 KEY = bytes.fromhex("BEDB81B52C29B5C143388CBB0D15A051")
 
 
-def mfct(code: str) -> int:
-    return ((ord(code[0]) - 64) << 10) | ((ord(code[1]) - 64) << 5) | (ord(code[2]) - 64)
 
 
-def le(value: int, size: int) -> bytes:
-    return value.to_bytes(size, "little", signed=value < 0)
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from frames import wmbus
+from frames import le, wmbus
 from test_conformance import VECTORS, decode_vector
 
 from decoders import Decoder
@@ -10,8 +10,6 @@ from decoders import Decoder
 WTT = 0x5E94
 
 
-def le(value: int, size: int) -> bytes:
-    return value.to_bytes(size, "little", signed=value < 0)
 
 
 def test_vector() -> None:

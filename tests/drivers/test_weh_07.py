@@ -9,15 +9,13 @@ from test_conformance import VECTORS, decode_vector
 
 from decoders import Decoder
 from decoders.crc import crc16_en13757
+from decoders.dates import encode_date_g as type_g
 
 WEH = 0x5CA8
 TCH = 0x5068
 KEY = bytes(range(100, 116))
 
 
-def type_g(year: int, month: int, day: int) -> bytes:
-    y = year - 2000
-    return bytes([day | (y & 0x07) << 5, month | (y >> 3) << 4])
 
 
 def converter_frame(meter_id: str, records: bytes, acc: int = 0x33, sts: int = 0) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from frames import le
 from test_conformance import VECTORS, decode_vector
 
 from decoders import Decoder
@@ -11,8 +12,6 @@ from decoders.dates import encode_date_g
 WZG = 0x5F47
 
 
-def le(value: int, size: int) -> bytes:
-    return value.to_bytes(size, "little", signed=value < 0)
 
 
 def test_vector_history() -> None:

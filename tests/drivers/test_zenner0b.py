@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from frames import wmbus
+from frames import le, wmbus
 from test_conformance import VECTORS, decode_vector
 
 from decoders import Decoder
@@ -11,8 +11,6 @@ from decoders import Decoder
 ZRI = 0x6A49
 
 
-def le(value: int, size: int) -> bytes:
-    return value.to_bytes(size, "little", signed=value < 0)
 
 
 @pytest.mark.parametrize(("index", "flags"), [(107, []), (108, ["STATUS_1BBF80"])])
