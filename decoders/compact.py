@@ -13,7 +13,7 @@ from typing import Protocol
 from .crc import crc16_en13757
 from .errors import DecodeError
 from .layout import Plan
-from .records import DataRecord, _decode_header, parse_records
+from .records import DATA_LENGTHS, DataRecord, _decode_header, parse_records, variable_size
 from .summary import pick_summary
 
 
@@ -22,7 +22,6 @@ class _HasRecords(Protocol):
     def records(self) -> list[DataRecord]: ...
 
 
-_LENGTHS = (0, 1, 2, 3, 4, 4, 6, 8, 0, 1, 2, 3, 4, -1, 6, -2)
 
 
 def header_bytes(records: Sequence[DataRecord]) -> tuple[bytes, ...]:
@@ -88,12 +87,14 @@ class CompactFormats:
         n = len(data)
         for h in headers:
             low = h[0] & 0x0F
-            size = _LENGTHS[low]
+            size = DATA_LENGTHS[low]
             if size == -1:
                 if i >= n:
                     raise DecodeError("compact frame values end early", f"{where}, value offset {i}")
-                lvar = data[i]
-                size = 1 + (lvar if lvar <= 0xBF else (lvar & 0x0F) if lvar <= 0xDF else lvar - 0xE0)
+                lvar_size = variable_size(data[i])
+                if lvar_size is None:
+                    raise DecodeError(f"reserved LVAR 0x{data[i]:02X}", f"{where}, value offset {i}")
+                size = 1 + lvar_size
             elif size < 0:
                 raise DecodeError("special DIF in compact format", where)
             if i + size > n:
@@ -116,7 +117,7 @@ def _plan_for(headers: Sequence[bytes], offset: int, size: int) -> Plan | None:
             h, _ = _decode_header(hb, 0, len(hb), "compact format")
         except DecodeError:
             return None
-        length = _LENGTHS[h.low]
+        length = DATA_LENGTHS[h.low]
         if length < 0:
             return None
         spans.append((h, pos, pos + length))

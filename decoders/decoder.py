@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .compact import CompactFormats, header_bytes
-from .crc import crc16_en13757
+from .compact import CompactFormats
 from .driver_api import Driver, DriverRegistry, discover
 from .errors import DecodeError
 from .headers import AFL_FAST, COMPACT_FAST, ELL_II_FAST, LONG_TPL_FAST, SHORT_TPL_FAST
@@ -453,4 +452,4 @@ def _parse_afl(body: bytes, pos: int) -> tuple[tuple[int, bytes, bytes, int], in
     return (mcl, counter, mac, end), end
 
 
-__all__ = ["DecodeError", "Decoder", "crc16_en13757", "header_bytes"]
+__all__ = ["DecodeError", "Decoder"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 
-from construct import Bytes, Int8ul, Int16ul, Int32ul, Struct
+from construct import Bytes, Int8ul, Int16ul, Struct
 
 # Link layer after L: C, M, A (id, version, device type).
 LinkHeader = Struct(
@@ -57,8 +57,6 @@ CompactHeader = Struct(
     "signature" / Int16ul,
     "data_crc" / Int16ul,
 )
-
-AFL_COUNTER = Int32ul
 
 # struct twins for the hot path (same field order as the construct layouts above).
 LINK_FAST = struct.Struct("<BH4sBB")

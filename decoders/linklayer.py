@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from .crc import crc16_en13757
 from .errors import DecodeError
-from .manufacturer import code_to_letters
 
 C_FIELDS_WMBUS = frozenset({0x44, 0x46, 0x04, 0x06, 0x40, 0x08, 0x18, 0x28, 0x38, 0x53, 0x73, 0x5B, 0x7B})
 
@@ -148,6 +147,3 @@ def parse_link(raw: bytes) -> LinkFrame:
         link.alternative = LinkFrame("wmbus", raw[1], "none", raw[2] | (raw[3] << 8), raw[4:10], raw[10:], raw)
     return link
 
-
-def manufacturer_of(link: LinkFrame) -> str:
-    return code_to_letters(link.m_field)

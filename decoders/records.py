@@ -30,7 +30,8 @@ from .vif_tables import (
 FUNCTIONS = ("instantaneous", "maximum", "minimum", "error")
 
 # Data field length by DIF low nibble; -1 = variable, -2 = special (0x?F).
-_LENGTHS = (0, 1, 2, 3, 4, 4, 6, 8, 0, 1, 2, 3, 4, -1, 6, -2)
+# Data field length by DIF low nibble; -1 = variable (LVAR byte), -2 = special (0x?F).
+DATA_LENGTHS = _LENGTHS = (0, 1, 2, 3, 4, 4, 6, 8, 0, 1, 2, 3, 4, -1, 6, -2)
 _BCD = frozenset((0x9, 0xA, 0xB, 0xC, 0xE))
 _REAL32 = struct.Struct("<f")
 _MANUFACTURER = VifInfo("manufacturer_specific", "", 0, KIND_BINARY)
@@ -388,21 +389,27 @@ def _decode_header(data: bytes, start: int, n: int, where: str) -> tuple[_Header
     return header, i
 
 
+def variable_size(lvar: int) -> int | None:
+    """Bytes of data after an LVAR byte (text, BCD or binary); None for a reserved LVAR."""
+    if lvar <= 0xBF:
+        return lvar
+    if lvar <= 0xDF:
+        return lvar & 0x0F
+    if lvar <= 0xEF:
+        return lvar - 0xE0
+    if lvar <= 0xF4:
+        return 4 * (lvar - 0xEC)
+    if lvar == 0xF5:
+        return 48
+    if lvar == 0xF6:
+        return 64
+    return None
+
+
 def _variable(data: bytes, i: int, lvar: int, where: str) -> tuple[Any, int]:
     """Variable-length data (DIF 0x?D): text, BCD or binary, chosen by the LVAR byte."""
-    if lvar <= 0xBF:
-        size = lvar
-    elif lvar <= 0xCF or 0xD0 <= lvar <= 0xDF:
-        size = lvar & 0x0F
-    elif lvar <= 0xEF:
-        size = lvar - 0xE0
-    elif lvar <= 0xF4:
-        size = 4 * (lvar - 0xEC)
-    elif lvar == 0xF5:
-        size = 48
-    elif lvar == 0xF6:
-        size = 64
-    else:
+    size = variable_size(lvar)
+    if size is None:
         raise DecodeError(f"reserved LVAR 0x{lvar:02X}", f"{where}, offset {i - 1}")
     if i + size > len(data):
         raise DecodeError(f"variable-length data truncated: needs {size} bytes", f"{where}, offset {i - 1}")

@@ -57,11 +57,6 @@ def aes_ctr(key: bytes, counter_block: bytes, data: bytes) -> bytes:
     return c.update(data) + c.finalize()
 
 
-def aes_ecb_encrypt_block(key: bytes, block: bytes) -> bytes:
-    e = Cipher(_aes(key), modes.ECB()).encryptor()
-    return e.update(block) + e.finalize()
-
-
 def cmac(key: bytes, data: bytes) -> bytes:
     c = CMAC(_aes(key))
     c.update(data)
@@ -90,14 +85,6 @@ def decrypt_checked(key: bytes, iv: bytes, data: bytes, where: str) -> bytes:
     plain = aes_cbc_decrypt(key, iv, data)
     if plain[:2] != b"\x2f\x2f":
         raise DecodeError("decryption failed: wrong key (no 2F 2F check bytes)", where, reason="wrong_key")
-    return plain
-
-
-def ell_decrypt(key: bytes, counter: bytes, data: bytes, where: str) -> bytes:
-    """Decrypt an ELL payload (CRC(2) + data) and verify the payload CRC."""
-    plain = aes_ctr(key, counter, data)
-    if not ell_crc_ok(plain):
-        raise DecodeError("ELL payload CRC mismatch after decryption: wrong key", where, reason="wrong_key")
     return plain
 
 

@@ -7,7 +7,7 @@ tests) use exactly one definition. Facts: ../shared/reference/dongles-and-link-l
 
 from __future__ import annotations
 
-from decoders.crc import crc16_en13757_bytewise as _crc_en13757
+from decoders.crc import crc16_en13757 as _crc_en13757
 
 __all__ = [
     "cc1101_dbm",

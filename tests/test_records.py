@@ -147,3 +147,11 @@ def test_manufacturer_variable_data_prints_as_hex_not_text() -> None:
     # but maker data is packed binary, so it is shown as hex (in transmission order).
     r = one("0DFF5F" "03" "C11307")
     assert r.value == "c11307"
+
+
+def test_variable_size_per_lvar_range() -> None:
+    from decoders.records import variable_size
+
+    # EN 13757-3 LVAR: text 0x00-0xBF, BCD 0xC0-0xDF, binary 0xE0-0xEF, long binary 0xF0-0xF6.
+    assert [variable_size(x) for x in (0x00, 0x0A, 0xBF, 0xC4, 0xD3, 0xE5, 0xF0, 0xF4, 0xF5, 0xF6, 0xF7)] == [
+        0, 10, 0xBF, 4, 3, 5, 16, 32, 48, 64, None]
