@@ -7,16 +7,24 @@ with one line on stderr and exit code 2, like ``amr billing``.
 from __future__ import annotations
 
 import datetime as dt
+import signal
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 
 from simulators.consumption import month_ends, simulate, write_events, write_readings
+from simulators.dongles import ENCODERS, FAULT_KINDS, Faults, build_stream
+from simulators.drive import LOCAL, Drive, DriveSpec, simulate_drive
+from simulators.drive_output import nmea_lines, write_drive
+from simulators.pty_dongle import VIRTUAL_DONGLES, PtyDongleServer
 from simulators.town import build_town, write_town
+from simulators.town_folder import TownFolderError, TownParams, open_town, write_params
 
-app = typer.Typer(help="Simulators: a town of customers, premises, meters and their true consumption.",
+app = typer.Typer(help="Simulators: a town and its true consumption, drives, dongle byte streams, pty dongles.",
                   no_args_is_help=True)
 
 
@@ -70,8 +78,156 @@ def town(
         counts = write_town(tw, out)
         counts["readings"] = write_readings(truth, tw, days, out / "readings.csv")
         counts["events"] = write_events(truth, out / "events.csv")
+        write_params(TownParams(meters, seed, d0, d1), out)
     except OSError as exc:
         raise _fail(f"{out}: cannot write: {exc.strerror or exc}") from None
     took = time.perf_counter() - t0
     typer.echo(f"{counts['meters']} meters, {counts['premises']} premises, {counts['readings']} readings, "
                f"{counts['events']} events -> {out} ({took:.1f} s)")
+
+
+def _faults(spec: str | None) -> Faults | None:
+    """``garbage=0.01,truncate=0.005,...`` (per-frame probabilities) into `Faults`."""
+    if not spec:
+        return None
+    values: dict[str, float] = {}
+    for part in spec.split(","):
+        name, _, value = part.partition("=")
+        name = name.strip()
+        if name not in FAULT_KINDS:
+            raise _fail(f"--faults: unknown fault {name!r}; known: {', '.join(FAULT_KINDS)}")
+        try:
+            values[name] = float(value)
+        except ValueError:
+            raise _fail(f"--faults: {name} needs a probability, got {value!r}") from None
+        if not 0.0 <= values[name] <= 1.0:
+            raise _fail(f"--faults: {name}={values[name]} is not a probability between 0 and 1")
+    return Faults(**values)
+
+
+def _speed(value: str) -> float | None:
+    if value.lower() in ("max", "unlimited", "0"):
+        return None
+    try:
+        speed = float(value)
+    except ValueError:
+        raise _fail(f"--speed must be a factor such as 60, or 'max', got {value!r}") from None
+    if speed <= 0:
+        raise _fail(f"--speed must be positive or 'max', got {value!r}")
+    return speed
+
+
+def _time(value: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"--start must be a time HH:MM, got {value!r}") from None
+
+
+def _drive(town_dir: Path, day: str | None, start: str, van_kmh: float, seed: int) -> Drive:
+    try:
+        tw, truth, params = open_town(town_dir)
+    except TownFolderError as exc:
+        raise _fail(str(exc)) from None
+    spec = DriveSpec(day=_date("--day", day) if day else params.end, start=_time(start), speed_kmh=van_kmh,
+                     seed=seed)
+    if van_kmh <= 0:
+        raise _fail(f"--van-kmh must be positive, got {van_kmh}")
+    try:
+        return simulate_drive(tw, truth, spec)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+
+
+TownDir = Annotated[Path, typer.Option("--town", help="A folder written by 'amr simulate town'.")]
+DayOpt = Annotated[str | None, typer.Option("--day", help="Drive day YYYY-MM-DD (default: the town's last day).")]
+StartOpt = Annotated[str, typer.Option("--start", help="Time the van sets off (local time).")]
+VanOpt = Annotated[float, typer.Option("--van-kmh", help="Van speed along the streets.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for schedules, fading and GPS noise.")]
+FaultsOpt = Annotated[str | None, typer.Option(
+    "--faults", help="Inject dongle faults, e.g. 'garbage=0.01,truncate=0.005,bad_check=0.01,reply=0.01,silence=0'.")]
+
+
+@app.command()
+def drive(
+    town_dir: TownDir,
+    out: Annotated[Path, typer.Option("--out", help="Folder for sent/heard/coverage/track files.")],
+    day: DayOpt = None,
+    start: StartOpt = "08:00",
+    van_kmh: VanOpt = 30.0,
+    seed: SeedOpt = 1,
+    dongle: Annotated[str | None, typer.Option("--dongle", help="Also write this dongle's byte stream.")] = None,
+    faults: FaultsOpt = None,
+) -> None:
+    """Drive the whole town once: write what was sent, what should be heard and the true registers."""
+    if dongle is not None and dongle not in ENCODERS:
+        raise _fail(f"--dongle: unknown dongle {dongle!r}; known: {', '.join(ENCODERS)}")
+    fault_spec = _faults(faults)
+    t0 = time.perf_counter()
+    result = _drive(town_dir, day, start, van_kmh, seed)
+    try:
+        write_drive(result, out, dongle=dongle, faults=fault_spec, seed=seed)
+    except OSError as exc:
+        raise _fail(f"{out}: cannot write: {exc.strerror or exc}") from None
+    s = result.summary
+    typer.echo(f"drive {s['day']} {s['start']}: {s['distance_km']} km in {s['duration_h']} h; "
+               f"{s['meters_heard']} of {s['meters_sending']} sending meters heard, {s['meters_missed']} missed; "
+               f"{s['transmissions_sent']} sent, {s['transmissions_in_range']} in range, {s['frames_heard']} heard "
+               f"({s['repeats_heard']} repeats), {s['too_weak']} too weak, {s['collisions']} collisions "
+               f"-> {out} ({time.perf_counter() - t0:.1f} s)")
+
+
+@app.command()
+def dongle(
+    town_dir: TownDir,
+    name: Annotated[str, typer.Option("--dongle", help="Which receiver to imitate.")] = "im871a",
+    speed: Annotated[str, typer.Option("--speed", help="Time factor (60 = a minute per second) or 'max'.")] = "60",
+    pty: Annotated[bool, typer.Option("--pty", help="Serve on a pseudo-terminal and print its path.")] = False,
+    nmea: Annotated[bool, typer.Option("--nmea", help="With --pty: a GPS puck on a second pty.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Without --pty: write the byte stream here.")] = None,
+    day: DayOpt = None,
+    start: StartOpt = "08:00",
+    van_kmh: VanOpt = 30.0,
+    seed: SeedOpt = 1,
+    faults: FaultsOpt = None,
+    exit_when_done: Annotated[bool, typer.Option(
+        "--exit-when-done", help="Exit once the drive is streamed and the client has closed the port.")] = False,
+) -> None:
+    """A virtual dongle: answers the stick's command protocol on a pty, then streams the drive."""
+    if name not in VIRTUAL_DONGLES:
+        raise _fail(f"--dongle: unknown dongle {name!r}; known: {', '.join(VIRTUAL_DONGLES)}")
+    if not pty and out is None:
+        raise _fail("give --pty to serve a pseudo-terminal, or --out FILE to write the byte stream")
+    factor = _speed(speed)
+    fault_spec = _faults(faults)
+    result = _drive(town_dir, day, start, van_kmh, seed)
+    if not pty:
+        assert out is not None
+        stream = build_stream(ENCODERS[name](), result.receptions(), fault_spec, seed)
+        try:
+            out.write_bytes(stream.data)
+        except OSError as exc:
+            raise _fail(f"{out}: cannot write: {exc.strerror or exc}") from None
+        typer.echo(f"{len(stream.intact_frames())} intact telegrams, {len(stream.faults)} faults, "
+                   f"{len(stream.data)} bytes -> {out}")
+        return
+    sentences = [(float(t), line) for t, line in zip(np.repeat(result.track.t_s, 2), nmea_lines(result), strict=True)]
+    server = PtyDongleServer(VIRTUAL_DONGLES[name](), result.receptions(), speed=factor, faults=fault_spec,
+                             seed=seed, nmea=sentences if nmea else None,
+                             started_at=result.started_at.replace(tzinfo=LOCAL).astimezone(dt.UTC),
+                             exit_when_done=exit_when_done)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: server.stop())
+
+    def ready() -> None:
+        typer.echo(f"{name}: {server.path}")
+        if server.gps_path:
+            typer.echo(f"gps: {server.gps_path}")
+        sys.stdout.flush()
+
+    report = server.serve(on_ready=ready)
+    for line in report.log:
+        typer.echo(f"  {line}", err=True)
+    typer.echo(f"{report.telegrams_written} telegrams written, {report.telegrams_lost_closed} lost while the port "
+               f"was closed, {report.replies_written} replies, {report.faults} faults, "
+               f"{report.nmea_sentences} NMEA sentences")

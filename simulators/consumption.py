@@ -43,6 +43,7 @@ READ_START = dt.time(8, 0)
 READ_STEP_S = 2  # the van passes one house every 2 s, in street order
 BACKFLOW_ALARM_DAYS = 30
 EVENT_COLUMNS = ["meter_id", "kind", "start", "end", "m3_per_day"]
+READING_COLUMNS = ["meter_id", "read_at", "total_m3", "target_m3", "target_date", "source", "alarms"]
 
 
 @dataclass
@@ -228,7 +229,11 @@ def readings_frame(truth: GroundTruth, town: Town, read_days: list[dt.date]) -> 
     """One van reading per in-service meter on each of `read_days`, from the ground truth.
 
     The van starts at 08:00 and passes the houses in street order, READ_STEP_S seconds apart, so a
-    reading time depends only on the house; values are the register rounded to the litre.
+    reading time depends only on the house; values are the register rounded to the litre. Each van
+    reading also carries the due-date register the meter froze at the month end (00:00 on the 1st,
+    dated the previous day, as the radio frames of `simulators.drive` carry it), because billing
+    periods run midnight to midnight and only that register lets billing hit them to the litre.
+    The fitter who removes a meter reads it once more (`source` manual, at the removal instant).
     """
     house = town.meters["_house"].to_numpy()
     offsets = house * READ_STEP_S
@@ -250,16 +255,45 @@ def readings_frame(truth: GroundTruth, town: Town, read_days: list[dt.date]) -> 
         recent = (bday >= 0) & (kday >= bday) & (kday - bday <= BACKFLOW_ALARM_DAYS)
         alarms = np.where(recent, alarms + " BACKFLOW", alarms)
         stamp = np.datetime64(t0, "s") + offsets[rows].astype("timedelta64[s]")
+        target, target_date = _due_registers(truth, rows, day)
         frames.append(pd.DataFrame({
             "meter_id": truth.meter_ids[rows],
             "read_at": np.datetime_as_string(stamp, unit="s"),
             "total_m3": np.char.mod("%.3f", np.round(v, 3)),
+            "target_m3": target, "target_date": target_date,
             "source": "van",
             "alarms": pd.Series(alarms).str.strip().to_numpy(),
         }))
-    if not frames:
-        return pd.DataFrame(columns=["meter_id", "read_at", "total_m3", "source", "alarms"])
+    frames.append(_removal_readings(truth, town))
     return pd.concat(frames, ignore_index=True)
+
+
+def _due_registers(truth: GroundTruth, rows: np.ndarray, day: dt.date) -> tuple[np.ndarray, np.ndarray]:
+    """Register at 00:00 on the 1st of `day`'s month (text, litres) and its date; blank if not in service."""
+    due = day.replace(day=1)
+    k = (due - truth.start.date()).days
+    has = (truth.install_k[rows] <= k) & (k <= truth.removal_k[rows]) & (k >= 0)
+    value = np.round(np.mod(truth.registered[rows, max(k, 0)], truth.rollover_m3[rows]), 3)
+    text = np.where(has, np.char.mod("%.3f", value), "").astype(object)
+    return text, np.where(has, (due - dt.timedelta(days=1)).isoformat(), "").astype(object)
+
+
+def _removal_readings(truth: GroundTruth, town: Town) -> pd.DataFrame:
+    """The fitter's reading of each removed meter: final register and that month's due-date register."""
+    rows = np.flatnonzero(truth.removal_k < truth.days)
+    start = truth.start.date()
+    removed_at = [start + dt.timedelta(days=int(k)) for k in truth.removal_k[rows]]
+    target, target_date = [], []
+    for i, when in zip(rows, removed_at, strict=True):
+        t, d = _due_registers(truth, np.array([i]), when - dt.timedelta(days=1))
+        target.append(t[0])
+        target_date.append(d[0])
+    return pd.DataFrame({
+        "meter_id": truth.meter_ids[rows],
+        "read_at": [dt.datetime.combine(d, dt.time()).isoformat() for d in removed_at],
+        "total_m3": np.char.mod("%.3f", town.meters["final_m3"].to_numpy()[rows]),
+        "target_m3": target, "target_date": target_date, "source": "manual", "alarms": "",
+    }, columns=READING_COLUMNS)
 
 
 def month_ends(start: dt.date, end: dt.date) -> list[dt.date]:

@@ -166,8 +166,14 @@ class Cul(DongleEncoder):
     eol = text.CUL_EOL
     garbage_excludes = _TEXT_EXCLUDES
 
+    def __init__(self, *, report_rssi: bool = True) -> None:
+        self.report_rssi = report_rssi  # X21 (LQI and RSSI appended) or X01 (bare frame)
+
     def telegram(self, frame: bytes, rx: Reception) -> Encoded:
         fmt = "B" if rx.frame_format == "B" else "A"
+        if not self.report_rssi:
+            data = text.cul_line(frame, frame_format=fmt)
+            return Encoded(data, text.cul_crc_char_offsets(frame, frame_format=fmt))
         status = 0x80 | (rx.lqi & 0x7F)
         data = text.cul_line(frame, frame_format=fmt, status=status, rssi_raw=cc1101_raw(rx.rssi_dbm))
         return Encoded(data, text.cul_crc_char_offsets(frame, frame_format=fmt))

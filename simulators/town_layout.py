@@ -49,6 +49,19 @@ def layout(n_houses: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndar
         np.array([], dtype=object)
     north_m = street * STREET_SPACING_M + np.where(pos % 2 == 0, -8.0, 8.0) + rng.normal(0, 2.0, n_houses)
     east_m = (pos // 2) * HOUSE_SPACING_M * 2 + rng.normal(0, 2.0, n_houses)
+    lat, lon = to_latlon(north_m, east_m)
+    return np.asarray(address, dtype=object), lat, lon
+
+
+def to_latlon(north_m: np.ndarray, east_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Grid metres to WGS-84 degrees (flat-earth; the town is a few km across)."""
     lat = ORIGIN_LAT + north_m / M_PER_DEG_LAT
     lon = ORIGIN_LON + east_m / (M_PER_DEG_LAT * np.cos(np.radians(ORIGIN_LAT)))
-    return np.asarray(address, dtype=object), lat, lon
+    return lat, lon
+
+
+def to_metres(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The inverse of `to_latlon`: north and east metres from the grid origin."""
+    north = (np.asarray(lat) - ORIGIN_LAT) * M_PER_DEG_LAT
+    east = (np.asarray(lon) - ORIGIN_LON) * (M_PER_DEG_LAT * np.cos(np.radians(ORIGIN_LAT)))
+    return north, east
