@@ -1,7 +1,7 @@
 """The exceptions report: everything billing staff must look at before invoices go out.
 
 Kinds (column ``kind``): missing_reading, estimate, estimate_reconciled, negative_delta,
-garden_exceeds_water, garden_not_deducted, legalisation_expiring, faulty_meter, no_norm,
+garden_exceeds_water, garden_not_deducted, legalisation_expiring, faulty_meter, norm_billed, no_norm,
 leak_alarm / backflow_alarm / tamper_alarm (names mapped in settings ``alarms``), high_consumption,
 reading_after_removal, unknown_meter.  Each row names the contract, the period, the meter as printed
 and says in English what happened, so a row can be acted on without opening the engine.
@@ -140,6 +140,8 @@ def build_exceptions(cp: pd.DataFrame, seg: pd.DataFrame, q: pd.DataFrame, norm:
         out.append(_rows(cp, fa["cp_id"].to_numpy(), mid[fa["code"].to_numpy()], "faulty_meter",
                          _day(fa["s0"].to_numpy()), detail))
 
+    out.extend(_norm_billed(cp, q, norm, scale))
+
     nn = norm.loc[norm["norm_missing"]]
     if len(nn):
         out.append(_rows(cp, nn["cp_id"].to_numpy(), None, "no_norm", _day(nn["gap_trail_t1"].to_numpy() - DAY),
@@ -155,6 +157,29 @@ def build_exceptions(cp: pd.DataFrame, seg: pd.DataFrame, q: pd.DataFrame, norm:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in EXCEPTION_COLUMNS})
     frame = pd.concat(out, ignore_index=True)[EXCEPTION_COLUMNS]
     return frame.sort_values(["contract_id", "kind", "meter_id", "date"], kind="stable").reset_index(drop=True)
+
+
+def _norm_billed(cp: pd.DataFrame, q: pd.DataFrame, norm: pd.DataFrame, scale: int) -> list[pd.DataFrame]:
+    """One row per contract-period whose water was (partly) billed by the norm, not by a meter.
+
+    Norm-billed premises (temporary connections, days after a meter was removed) must be listed
+    apart from metered ones, like estimates: the quantity is persons × norm, so staff check the
+    persons and the missing meter before the invoice goes out.  ``no_norm`` covers the case where
+    no norm could be found at all.
+    """
+    billed = q["water_norm_units"].to_numpy() > 0
+    if not billed.any():
+        return []
+    cpn = q["cp_id"].to_numpy()[billed]  # q and norm rows are in cp_id order
+    lead0, lead1 = norm["gap_lead_t0"].to_numpy()[cpn], norm["gap_lead_t1"].to_numpy()[cpn]
+    trail0, trail1 = norm["gap_trail_t0"].to_numpy()[cpn], norm["gap_trail_t1"].to_numpy()[cpn]
+    first = np.where(lead1 > lead0, lead0, trail0)
+    days = ((lead1 - lead0) + (trail1 - trail0)) // DAY
+    detail = np.char.add(
+        np.char.add(np.char.add("water ", _m3(q["water_norm_units"].to_numpy()[billed], scale)),
+                    " m3 billed by the norm for "),
+        np.char.add(days.astype(str), " day(s) without a main meter"))
+    return [_rows(cp, cpn, None, "norm_billed", _day(first), detail)]
 
 
 def _alarms(cp: pd.DataFrame, seg: pd.DataFrame, meters: pd.DataFrame, readings: pd.DataFrame,

@@ -4,7 +4,8 @@ A reading row yields up to two observations: the current register (``total_m3`` 
 the due-date register (``target_m3`` at the end, or start, of ``target_date``).  The due-date value
 is what the meter itself froze at the billing date, so when both exist for one instant the due-date
 register wins.  Observations the meter could not be trusted for are dropped before any lookup:
-those inside a faulty range, before installation or after removal (the latter are reported).
+those inside a faulty range (the instant the fault begins still shows the working meter's register),
+before installation or after removal (the latter are reported).
 
 Lookups are vectorised binary searches on a single sorted int64 key ``meter_code << 34 | seconds``;
 this is what lets a million meters be valued at their period boundaries in about a second.
@@ -107,7 +108,9 @@ def build_observations(readings: pd.DataFrame, meter_code: np.ndarray, install_t
     row = np.concatenate([rows[have_total], rows[have_target]])
 
     keep = (t >= install_t[code]) & (t <= removal_t[code])
-    keep &= ~((t >= fault_from_t[code]) & (t < fault_to_t[code]))
+    # a value valid at the very instant the fault begins (a due-date register frozen at the end of
+    # the day before faulty_from) was still measured by the working meter: it closes the healthy part
+    keep &= ~((t > fault_from_t[code]) & (t < fault_to_t[code]))
     code, t, value, source, row = code[keep], t[keep], value[keep], source[keep], row[keep]
 
     key = (code << SHIFT) + t

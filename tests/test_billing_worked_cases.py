@@ -188,6 +188,20 @@ def test_10_faulty_meter_previous_year_monthly_average() -> None:
     assert "monthly average" in detail
 
 
+def test_10a_register_frozen_as_the_fault_begins_closes_the_healthy_period() -> None:
+    # Faulty from 1 Nov. The due-date register of 31 Oct (valid at 1 Nov 00:00, 120.000) was frozen
+    # by the meter while it still worked: October = 120 - 100 = 20.000 m3 on that register, not an
+    # estimate. The 20 Nov reading itself (total 120.000, stuck) is taken during the fault: ignored.
+    s = Scenario.default()
+    s.meter(MAIN, faulty_from="2026-11-01")
+    s.billed(MAIN, "2026-09-30", 100.0, "reading")
+    s.read(MAIN, "2026-11-20T08:00:00", 120.0, target_m3=120.0, target_date="2026-10-31")
+    r = s.run("2026-10")
+    assert r.qty("water", "due-date register") == 20.0
+    assert r.qty("water") == 20.0
+    assert not {"missing_reading", "estimate", "faulty_meter"} & r.kinds()
+
+
 # --- garden submeters (art. 27 ust. 6; ref §5) ------------------------------------------------------
 
 def test_11_garden_deducted_when_registered_sealed_legalised() -> None:
@@ -337,6 +351,21 @@ def test_23_norm_for_part_of_a_month_after_meter_removal() -> None:
     assert r.qty("water", "reading") == 10.0
     assert r.qty("water", "norm") == 4.065
     assert r.qty("sewage") == 14.065
+
+
+def test_23a_norm_billed_days_are_listed_apart_in_the_exceptions_report() -> None:
+    # Norm-billed quantities are not read off a meter, so like estimates they get their own rows:
+    # the 21 days after the removal of 10 Oct (first day 11 Oct), and a temporary connection's
+    # whole month; a metered month has no such row.
+    s = Scenario.default()
+    s.meter(MAIN, removal_date="2026-10-10", final_m3=250.0)
+    s.billed(MAIN, "2026-09-30", 240.0, "reading")
+    row = s.run("2026-10").exceptions.query("kind == 'norm_billed'")
+    assert list(zip(row["date"], row["detail"], strict=True)) == [
+        ("2026-10-11", "water 4.065 m3 billed by the norm for 21 day(s) without a main meter")]
+    temporary = Scenario.default().run("2026-10")
+    assert "norm_billed" in temporary.kinds()
+    assert "norm_billed" not in metered(100.0, 120.0).run("2026-10").kinds()
 
 
 # --- tariffs (ref §3 proportional split; §4 example structures) ----------------------------------------
