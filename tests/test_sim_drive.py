@@ -189,6 +189,13 @@ def test_cli_drive_writes_files_and_refuses_bad_towns(tmp_path: Path) -> None:
     faults = pd.read_csv(out / "stream-iu891a-faults.csv")
     assert set(faults["kind"]) == {"garbage", "bad_check"}
 
+    again = tmp_path / "again"
+    res = runner.invoke(cli_simulate.app, ["drive", "--town", str(town), "--out", str(again), "--day", "2026-06-15",
+                                           "--dongle", "iu891a", "--faults", "garbage=0.05,bad_check=0.05"])
+    assert res.exit_code == 0, res.output
+    for path in out.iterdir():
+        assert (again / path.name).read_bytes() == path.read_bytes(), f"{path.name} differs between two runs"
+
     res = runner.invoke(cli_simulate.app, ["drive", "--town", str(tmp_path / "nowhere"), "--out", str(out)])
     assert res.exit_code == 2 and "no such folder" in res.output
     meters = (town / "meters.csv").read_text().splitlines()
