@@ -129,4 +129,4 @@ def _plan_for(headers: Sequence[bytes], offset: int, size: int) -> Plan | None:
     picks = pick_summary(records)
     slots = tuple(None if i is None else spans[i] for i in picks)
     flow_unit = records[picks[3]].unit if picks[3] is not None else ""
-    return Plan(lambda _p: (), (), slots, flow_unit, tuple(spans))
+    return Plan(0, 0, slots, flow_unit, tuple(spans))  # found by signature, never matched by bytes

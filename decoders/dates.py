@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+# Clock fields as two digits: a tuple lookup costs far less than a format spec per field, and
+# a meter clock is formatted in most telegrams.
+_TWO_DIGITS = tuple(f"{i:02d}" for i in range(64))
+
 
 def _year(b_low: int, b_high: int) -> int:
     return 2000 + (((b_low & 0xE0) >> 5) | ((b_high & 0xF0) >> 1))
@@ -34,21 +38,18 @@ def datetime_f(b: bytes) -> str | None:
     """Type F: minute, hour (with the invalid bit 7 of byte 0), then a type G date."""
     if b[0] & 0x80:
         return None
-    minute = b[0] & 0x3F
-    hour = b[1] & 0x1F
-    date = date_g(b[2:4])
+    date = _date_g(bytes(b[2:4]))
     if date is None:
         return None
-    return f"{date} {hour:02d}:{minute:02d}"
+    return f"{date} {_TWO_DIGITS[b[1] & 0x1F]}:{_TWO_DIGITS[b[0] & 0x3F]}"
 
 
 def datetime_i(b: bytes) -> str | None:
     """Type I: second, then the type F layout; byte 5 carries week data we do not need."""
-    second = b[0] & 0x3F
     head = datetime_f(b[1:5])
     if head is None:
         return None
-    return f"{head}:{second:02d}"
+    return f"{head}:{_TWO_DIGITS[b[0] & 0x3F]}"
 
 
 def time_j(b: bytes) -> str | None:

@@ -17,7 +17,7 @@ from .keystore import KeyStore
 from .layout import LayoutCache
 from .linklayer import LinkFrame, id_from_bytes, parse_link
 from .manufacturer import code_to_letters
-from .media import media_name
+from .media import MEDIA
 from .model import DriverContext, Telegram
 from .records import DataRecord, parse_records
 from .security import (
@@ -31,7 +31,7 @@ from .security import (
     mode5_iv,
     mode7_keys,
 )
-from .summary import apply_summary, fill_water_summary, status_alarms
+from .summary import fill_water_summary, status_alarms
 
 LONG_TPL = frozenset({0x72, 0x73})
 SHORT_TPL = frozenset({0x7A, 0x7B})
@@ -134,12 +134,13 @@ class Decoder:
         n = len(body)
         afl: tuple[int, bytes, bytes, int] | None = None  # (mcl, counter, mac, start of MAC'd data)
         where = "transport layer"
+        chain = t.ci_chain
         while True:
             if pos >= n:
                 raise DecodeError("frame ends where a CI field was expected", f"{where}, offset {pos}")
             ci = body[pos]
-            t.ci_chain.append(ci)
-            if len(t.ci_chain) > 8:
+            chain.append(ci)
+            if len(chain) > 8:
                 raise DecodeError("too many nested CI fields", f"{where}, offset {pos}")
             if ci == 0x8C or ci == 0x8E:
                 size = 3 if ci == 0x8C else 11
@@ -210,7 +211,7 @@ class Decoder:
                     f"type 0x{t.device_type or 0:02X} and no driver for it",
                     where, reason="unsupported",
                 )
-            t.media = media_name(t.device_type) if t.device_type is not None else None
+            t.media = MEDIA.get(t.device_type, "reserved") if t.device_type is not None else None
             ctx = DriverContext(body[pos:], body[pos + 1 :], self._key_for(t.manufacturer, t.id), m_bytes, a_bytes)
             t.driver = driver.name
             driver.decode(t, ctx)
@@ -245,7 +246,7 @@ class Decoder:
                 f"unsupported CI field 0x{ci:02X}", f"transport layer, offset {pos}", reason="unsupported"
             )
         if t.device_type is not None:
-            t.media = media_name(t.device_type)
+            t.media = MEDIA.get(t.device_type, "reserved")  # media.media_name, inlined: every telegram
         if link.kind == "mbus" and t.id is None:
             raise DecodeError("wired M-Bus frame without a long TPL header carries no meter id", where)
 
@@ -259,7 +260,9 @@ class Decoder:
         if driver is not None:
             t.driver = driver.name
             if key is None:
-                key = self._key_for(t.manufacturer, t.id)
+                key = self.keys.lookup(t.manufacturer, t.id)  # `_key_for`, inlined: every telegram
+                if key is None:
+                    key = self.default_key
             ctx = DriverContext(body, payload, key, m_bytes, a_bytes, cfg, mode)
         if mode >= 16 and (driver is None or driver.standard_records):
             raise DecodeError(
@@ -276,7 +279,7 @@ class Decoder:
                     t._plan = plan
                     if plan.warning:
                         t.warnings.append(plan.warning)
-                    apply_summary(t, *plan.summary_values(payload), plan.flow_unit)
+                    plan.apply_summary(t, payload)
                 else:
                     self._parse_and_learn(t, payload)
                 self.formats.remember(t.manufacturer, t.id, t)
@@ -334,7 +337,7 @@ class Decoder:
                 expected = cmac(mac_key, bytes((mcl,)) + counter + body[mac_start:])[: len(mac)]
                 if expected != mac:
                     raise DecodeError("AFL MAC mismatch: wrong key or altered telegram", where, reason="wrong_key")
-            return self._plain_or_decrypted(t, payload, enc_len, enc_key, ZERO_IV, where), key
+            return self._plain_or_decrypted(t, payload, enc_len, enc_key, ZERO_IV, where, reuse=False), key
         if mode == 2:
             t.encryption = "mode2"
             blocks = (cfg >> 4) & 0x0F
@@ -361,11 +364,13 @@ class Decoder:
         raise DecodeError(f"security mode {mode} is not supported", where, reason="unsupported")
 
     @staticmethod
-    def _plain_or_decrypted(t: Telegram, payload: bytes, enc_len: int, key: bytes, iv: bytes, where: str) -> bytes:
+    def _plain_or_decrypted(t: Telegram, payload: bytes, enc_len: int, key: bytes, iv: bytes, where: str,
+                            reuse: bool = True) -> bytes:
         """Decrypt first; only if that fails the 2F 2F check may the payload be an archived
-        plaintext (a ciphertext starting with 2F 2F by chance must still be decrypted)."""
+        plaintext (a ciphertext starting with 2F 2F by chance must still be decrypted).
+        `reuse=False` for a key derived for this telegram alone (mode 7)."""
         try:
-            plain = decrypt_checked(key, iv, payload[:enc_len], where)
+            plain = decrypt_checked(key, iv, payload[:enc_len], where, reuse)
         except DecodeError:
             if payload[:2] == b"\x2f\x2f":
                 return payload
@@ -413,7 +418,7 @@ class Decoder:
             fill_water_summary(t)
         else:
             t._plan = plan
-            apply_summary(t, *plan.summary_values(payload), plan.flow_unit)
+            plan.apply_summary(t, payload)
 
 
 def _into(result: Telegram, target: Telegram | None) -> Telegram:

@@ -3,34 +3,36 @@
 A meter model sends the same record layout (headers, fillers, lengths) in every telegram; only
 the values change. After one full parse we keep, per layout, the byte positions that are not
 values (the skeleton) and which records carry the summary. A later payload of the same length
-whose skeleton bytes match (one C-level `itemgetter` and a tuple compare) has exactly the same
-record structure, so only the three or four summary values need decoding. The full record list
-is still produced on demand (`Telegram.records` is lazy) and is identical to a full parse; the
-tests check that equivalence.
+whose skeleton bytes match (the payload as one integer, masked to the skeleton bytes and
+compared: three C-level steps) has exactly the same record structure, so only the three or four
+summary values need decoding. The full record list is still produced on demand
+(`Telegram.records` is lazy) and is identical to a full parse; the tests check that equivalence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from operator import itemgetter
-from typing import Any
-
-from .records import DataRecord, _Header, decode_value, record_from_span
-from .summary import Picks
+from .model import Telegram
+from .records import DataRecord, _Header, record_from_span
+from .summary import Picks, to_m3h
 
 _MAX_PER_LENGTH = 16
 _MAX_PLANS = 8192
 
 
 class Plan:
-    __slots__ = ("flow_unit", "getter", "skeleton", "slots", "spans", "warning")
+    __slots__ = ("flow_unit", "mask", "skeleton", "slots", "spans", "summary", "warning")
 
-    def __init__(self, getter: Callable[[bytes], Any], skeleton: Any,
+    def __init__(self, mask: int, skeleton: int,
                  slots: tuple[tuple[_Header, int, int] | None, ...], flow_unit: str,
                  spans: tuple[tuple[_Header | None, int, int], ...], warning: str | None = None) -> None:
-        self.getter = getter
+        # A payload of the plan's length has this layout when
+        # int.from_bytes(payload, "big") & mask == skeleton: the mask keeps the non-value bytes.
+        self.mask = mask
         self.skeleton = skeleton
         self.slots = slots  # (header, value start, value end) for total, target, date, flow
+        # (value decoder, start, end) per slot: planned slots are fixed-length and never empty
+        # (the summary takes numeric codings only), so the decoder is called directly.
+        self.summary = tuple(None if s is None else (s[0].decode, s[1], s[2]) for s in slots)
         self.flow_unit = flow_unit
         self.spans = spans  # every record, for materialising the full list without a re-parse
         self.warning = warning  # the damaged-tail warning every payload of this layout earns
@@ -38,14 +40,32 @@ class Plan:
     def materialise(self, payload: bytes) -> list[DataRecord]:
         return [record_from_span(h, payload, a, b) for h, a, b in self.spans]
 
-    def summary_values(self, payload: bytes) -> tuple[Any, Any, Any, Any]:
-        s0, s1, s2, s3 = self.slots
-        return (
-            None if s0 is None else decode_value(s0[0], payload[s0[1] : s0[2]]),
-            None if s1 is None else decode_value(s1[0], payload[s1[1] : s1[2]]),
-            None if s2 is None else decode_value(s2[0], payload[s2[1] : s2[2]]),
-            None if s3 is None else decode_value(s3[0], payload[s3[1] : s3[2]]),
-        )
+    def apply_summary(self, t: Telegram, payload: bytes) -> None:
+        """What `summary.apply_summary` does with this layout's summary values, decoded straight
+        from the payload in one call: it runs for nearly every telegram."""
+        s0, s1, s2, s3 = self.summary
+        if s0 is not None:
+            v = s0[0](payload[s0[1] : s0[2]])
+            kind = type(v)
+            if kind is float:
+                t.total_m3 = v
+            elif kind is int:
+                t.total_m3 = float(v)
+        if s1 is not None:
+            v = s1[0](payload[s1[1] : s1[2]])
+            kind = type(v)
+            if kind is float:
+                t.target_m3 = v
+            elif kind is int:
+                t.target_m3 = float(v)
+        if s2 is not None:
+            v = s2[0](payload[s2[1] : s2[2]])
+            if type(v) is str:
+                t.target_date = v[:10]
+        if s3 is not None:
+            v = s3[0](payload[s3[1] : s3[2]])
+            if type(v) in (int, float):
+                t.flow_m3h = to_m3h(v, self.flow_unit)
 
 
 class LayoutCache:
@@ -56,8 +76,9 @@ class LayoutCache:
     def match(self, payload: bytes) -> Plan | None:
         plans = self._by_length.get(len(payload))
         if plans:
+            value = int.from_bytes(payload, "big")
             for plan in plans:
-                if plan.getter(payload) == plan.skeleton:
+                if value & plan.mask == plan.skeleton:
                     return plan
         return None
 
@@ -69,7 +90,6 @@ class LayoutCache:
         value_positions: set[int] = set()
         for _, a, b in spans:
             value_positions.update(range(a, b))
-        positions = [p for p in range(len(payload)) if p not in value_positions]
         slots: list[tuple[_Header, int, int] | None] = []
         for idx in picks:
             if idx is None:
@@ -79,18 +99,10 @@ class LayoutCache:
             if h is None or h.low == 0x0D:  # variable-length values are not planned
                 return None
             slots.append((h, a, b))
-        if len(positions) == 0:
-            getter: Callable[[bytes], Any] = lambda _p: ()  # noqa: E731
-            skeleton: Any = ()
-        elif len(positions) == 1:
-            getter = itemgetter(positions[0])
-            skeleton = payload[positions[0]]
-        else:
-            getter = itemgetter(*positions)
-            skeleton = getter(payload)
+        mask = int.from_bytes(bytes(0 if p in value_positions else 0xFF for p in range(len(payload))), "big")
         flow_idx = picks[3]
-        plan = Plan(getter, skeleton, tuple(slots), records[flow_idx].unit if flow_idx is not None else "",
-                    tuple(spans), warning)
+        plan = Plan(mask, int.from_bytes(payload, "big") & mask, tuple(slots),
+                    records[flow_idx].unit if flow_idx is not None else "", tuple(spans), warning)
         bucket = self._by_length.setdefault(len(payload), [])
         if len(bucket) >= _MAX_PER_LENGTH:
             bucket.pop(0)

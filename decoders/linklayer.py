@@ -65,8 +65,8 @@ def _strip_a(raw: bytes) -> bytes | None:
 
 def _strip_b(raw: bytes) -> bytes | None:
     n = len(raw)
-    first = min(n, 128)
-    if first < 12 or int.from_bytes(raw[first - 2 : first], "big") != crc16_en13757(raw[: first - 2]):
+    first = n if n < 128 else 128
+    if first < 12 or (raw[first - 2] << 8 | raw[first - 1]) != crc16_en13757(raw[: first - 2]):
         return None
     out = bytearray(raw[: first - 2])
     if n > 128:
@@ -86,7 +86,7 @@ def strip_crcs(raw: bytes) -> tuple[bytes, str]:
     if n < 11:
         raise DecodeError(f"frame too short: {n} bytes, a wM-Bus frame has at least 11", "link layer")
     l_field = raw[0]
-    if n == _format_a_length(l_field) and n != l_field + 1:
+    if n != l_field + 1 and n == _format_a_length(l_field):
         body = _strip_a(raw)
         if body is None:
             raise DecodeError("link-layer CRC mismatch (format A)", "link layer", reason="crc")

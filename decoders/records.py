@@ -103,7 +103,9 @@ class _Header(NamedTuple):
     """Everything a DIF/VIF header determines; cached per distinct header byte string.
 
     `prefix` is the record's first eight fields, ready to concatenate; `decode` turns the raw
-    value bytes into the scaled value, chosen once per header instead of per record.
+    value bytes into the scaled value, chosen once per header instead of per record. `vtype` is
+    the one type `decode` returns besides None (int, float or str), or None when that varies:
+    a consumer that wants values of that type as they are can then call `decode` directly.
     """
 
     dif: bytes
@@ -121,6 +123,7 @@ class _Header(NamedTuple):
     profile: bool
     prefix: tuple[Any, ...]
     decode: Callable[[bytes], Any]
+    vtype: type | None = None
 
 
 _new = tuple.__new__
@@ -228,7 +231,8 @@ def parse_records(
             if spans is not None:
                 spans.append((h, i, i + length))
             i += length
-        append(_new(DataRecord, (*h.prefix, value, h.vifes, raw)))
+        # Concatenation, not (*prefix, ...): it builds the record tuple with fewer steps.
+        append(_new(DataRecord, h.prefix + (value, h.vifes, raw)))  # noqa: RUF005
     return records
 
 
@@ -251,35 +255,55 @@ def record_from_span(h: _Header | None, data: bytes, a: int, b: int) -> DataReco
     else:
         raw = data[a:b]
         value = h.decode(raw) if a != b else None
-    return _new(DataRecord, (*h.prefix, value, h.vifes, raw))
+    return _new(DataRecord, h.prefix + (value, h.vifes, raw))  # noqa: RUF005
 
 
-def decode_value(h: _Header, raw: bytes) -> Any:
-    """The value of a fixed-length data field, scaled to the header's unit."""
-    return h.decode(raw) if raw else None
-
-
-def _value_decoder(low: int, kind: int, exp: int, profile: bool) -> Callable[[bytes], Any]:
-    """The value function for one header: plain integers, the bulk of all records, get a
-    dedicated closure; everything else goes through the general interpretation."""
+def _value_decoder(low: int, kind: int, exp: int, profile: bool) -> tuple[Callable[[bytes], Any], type | None]:
+    """The value function for one header and the type it returns besides None: plain integers,
+    the bulk of all records, get a dedicated closure; everything else goes through the general
+    interpretation."""
     if kind == KIND_NUMBER and 0 < low < 8 and low != 5:
         from_bytes = int.from_bytes
         if exp == 0:
-            return lambda raw: from_bytes(raw, "little", signed=True)
+            return lambda raw: from_bytes(raw, "little", signed=True), int
         if exp > 0:
             factor = 10**exp
-            return lambda raw: from_bytes(raw, "little", signed=True) * factor
+            return lambda raw: from_bytes(raw, "little", signed=True) * factor, int
         divisor = 10**-exp
-        return lambda raw: from_bytes(raw, "little", signed=True) / divisor
+        return lambda raw: from_bytes(raw, "little", signed=True) / divisor, float
     if kind in (KIND_DATE, KIND_DATETIME) and low in _POINT_IN_TIME:
-        return _POINT_IN_TIME[low]
+        return _POINT_IN_TIME[low], str
+    if kind in (KIND_BINARY, KIND_ID) and not profile:  # flag words, access numbers, serials
+        if 0 < low < 8 and low != 5:
+            from_bytes = int.from_bytes
+            return lambda raw: from_bytes(raw, "little"), int
+        if low in _BCD and kind == KIND_ID:
+            return lambda raw: raw[::-1].hex().upper(), str
     if low in _BCD and kind not in (KIND_ID, KIND_DATE, KIND_DATETIME):
+        # All-decimal digits inline (one call per value); a sign nibble or an invalid digit
+        # takes `bcd_to_int`.
         if exp < 0:
             divisor = 10**-exp
-            return lambda raw: None if (v := bcd_to_int(raw)) is None else v / divisor
+
+            def bcd_scaled(raw: bytes) -> float | None:
+                digits = raw[::-1].hex()
+                if digits.isdigit():
+                    return int(digits) / divisor
+                v = bcd_to_int(raw)
+                return None if v is None else v / divisor
+
+            return bcd_scaled, float
         factor = 10**exp
-        return lambda raw: None if (v := bcd_to_int(raw)) is None else v * factor
-    return partial(_general_value, low, kind, exp, profile)
+
+        def bcd_whole(raw: bytes) -> int | None:
+            digits = raw[::-1].hex()
+            if digits.isdigit():
+                return int(digits) * factor
+            v = bcd_to_int(raw)
+            return None if v is None else v * factor
+
+        return bcd_whole, int
+    return partial(_general_value, low, kind, exp, profile), None
 
 
 def _general_value(low: int, kind: int, exp: int, profile: bool, raw: bytes) -> Any:
@@ -384,7 +408,7 @@ def _decode_header(data: bytes, start: int, n: int, where: str) -> tuple[_Header
         dif_b, vif_b, storage, tariff, subunit, function, info.quantity, info.unit, exp, info.kind,
         tuple(vifes) if vifes else _NONE, dif & 0x0F, profile,
         (dif_b, vif_b, storage, tariff, subunit, function, info.quantity, info.unit),
-        _value_decoder(dif & 0x0F, info.kind, exp, profile),
+        *_value_decoder(dif & 0x0F, info.kind, exp, profile),
     )
     return header, i
 

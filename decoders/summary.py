@@ -54,7 +54,7 @@ def apply_summary(t: Telegram, total: Any, target: Any, date: Any, flow: Any, fl
     if type(date) is str:
         t.target_date = date[:10]
     if type(flow) in (int, float):
-        t.flow_m3h = _to_m3h(flow, flow_unit)
+        t.flow_m3h = to_m3h(flow, flow_unit)
 
 
 def fill_water_summary(t: Telegram, records: Sequence[DataRecord] | None = None) -> Picks:
@@ -73,7 +73,7 @@ def fill_water_summary(t: Telegram, records: Sequence[DataRecord] | None = None)
     return picks
 
 
-def _to_m3h(value: float | int, unit: str) -> float:
+def to_m3h(value: float | int, unit: str) -> float:
     if unit == "m3/min":
         return float(value) * 60
     if unit == "m3/s":

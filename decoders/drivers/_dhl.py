@@ -9,8 +9,8 @@ take an explicit record list: the few records a driver selected through its `Rec
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Iterable
-from functools import lru_cache
+from collections.abc import Callable, Hashable, Iterable
+from functools import lru_cache, partial
 from typing import Any
 
 from ..alarms import ERROR, LOW_BATTERY, PERMANENT_ERROR, TEMPORARY_ERROR
@@ -18,8 +18,8 @@ from ..errors import DecodeError
 from ..linklayer import id_from_bytes
 from ..media import media_name
 from ..model import DriverContext, Telegram
-from ..picks import RecordPicker
-from ..records import DataRecord, parse_records
+from ..picks import Publish, RecordPicker
+from ..records import DataRecord, _Header, parse_records
 
 Record = DataRecord
 
@@ -30,7 +30,6 @@ TO_SECONDS: dict[str, float] = {"s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0
 TO_HOURS: dict[str, float] = {"s": 1 / 3600, "min": 1 / 60, "h": 1.0, "d": 24.0}
 
 _NUMBER = (int, float)
-_SKIP = object()
 
 # (quantity, storage, function, vifes, tariff) of a record -> (extra name, scale), where scale is
 # None (value as is), a factor, or a factor per record unit (durations, whose VIF picks the unit).
@@ -44,19 +43,52 @@ def key(quantity: str, storage: int = 0, function: str = "instantaneous", vifes:
     return (quantity, storage, function, vifes, tariff)
 
 
-def renamed(entry: tuple[str, Scale], value: Any, unit: str) -> Any:
-    """The value a renamed record puts into `extra` (numbers scaled and rounded, so JSON shows
-    no binary float noise), or `_SKIP` for an invalid or non-numeric one."""
-    scale = entry[1]
+def rename_converter(scale: Scale, unit: str) -> Callable[[Any], Any]:
+    """The value a renamed record of `unit` puts into `extra` (numbers scaled and rounded, so JSON
+    shows no binary float noise), or None for an invalid or non-numeric one. Chosen once per
+    layout: the unit, and so the factor, is fixed by the record header."""
     if scale is None:
-        return _SKIP if value is None else value
-    if type(value) not in _NUMBER:
-        return _SKIP
+        return _as_is
     factor = scale.get(unit) if type(scale) is dict else scale
     if factor is None:
-        return _SKIP
+        return _skip
+    return partial(_scaled, factor)
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _skip(_value: Any) -> Any:
+    return None
+
+
+def _scaled(factor: float, value: Any) -> Any:
+    kind = type(value)
+    if kind is not int and kind is not float:
+        return None
     scaled = round(float(value) * factor, 6)
-    return int(scaled) if type(value) is int and scaled.is_integer() else scaled
+    return int(scaled) if kind is int and scaled.is_integer() else scaled
+
+
+def _any_header(_h: _Header) -> bool:
+    return True
+
+
+def _six_places(h: _Header) -> bool:
+    """Values that `_scaled(1.0, v)` returns unchanged: a float n / 10**k with k <= 6 is the
+    double nearest a number of at most six decimals, so rounding to six places gives it back;
+    an integer of at most 48 bits survives the float round trip."""
+    if h.vtype is float:
+        return h.exp >= -6
+    return h.vtype is int and h.exp == 0 and h.low != 0x7
+
+
+def _unchanged(scale: Scale, unit: str) -> Callable[[_Header], bool] | None:
+    if scale is None:
+        return _any_header
+    factor = scale.get(unit) if type(scale) is dict else scale
+    return _six_places if factor == 1.0 else None
 
 
 def flags_decoder(plans: Selection) -> Callable[[Telegram, DriverContext], None]:
@@ -74,7 +106,8 @@ def flags_decoder(plans: Selection) -> Callable[[Telegram, DriverContext], None]
 class Selection:
     """One per driver: a `RecordPicker` for the records renamed by `spec` into `t.extra`, of
     `quantities`, or accepted by `also` (headers only). A record's role is its DIF/VIF bytes, so
-    every wanted register is picked, in payload order."""
+    every wanted register is picked, in payload order. Renames are compiled per layout by the
+    picker; only the records of `quantities` or `also` are built and returned."""
 
     __slots__ = ("_picker", "spec")
 
@@ -84,40 +117,39 @@ class Selection:
         wanted = frozenset(quantities)
         spec_keys = self.spec
 
-        def role(r: DataRecord) -> tuple[bytes, bytes, RecordKey | None] | None:
+        def role(r: DataRecord) -> tuple[bytes, bytes, RecordKey | None, bool] | None:
             k = None if r.subunit else (r.quantity, r.storage, r.function, r.vifes, r.tariff)
             if k not in spec_keys:
                 k = None
-            if k is not None or r.quantity in wanted or (also is not None and also(r)):
-                return (r.dif, r.vif, k)  # the rename key rides along, looked up once per layout
+            keep = r.quantity in wanted or (also is not None and also(r))
+            if k is not None or keep:
+                return (r.dif, r.vif, k, keep)  # the rename key rides along, looked up once per layout
             return None
 
-        self._picker = RecordPicker(role)
+        def publish(role: Hashable, probe: DataRecord) -> Publish | None:
+            _dif, _vif, k, keep = role  # type: ignore[misc]
+            if k is None:
+                return None
+            name, scale = spec_keys[k]
+            return Publish(name, rename_converter(scale, probe.unit), keep, _unchanged(scale, probe.unit))
+
+        self._picker = RecordPicker(role, publish)
 
     def select(self, t: Telegram, payload: bytes, where: str = "application layer",
                records: list[DataRecord] | None = None) -> list[DataRecord]:
-        """Apply the renames and return the picked records of this telegram, in payload order.
+        """Apply the renames and return the picked records of `quantities` or `also`, in
+        payload order.
 
         `payload` is the driver's `ctx.payload`; when the core did not decode it into `t`
         (manufacturer CI), or `records` are given, the picks come from those records. A damaged
         tail is tolerated as the core tolerates it; a payload with no record raises `DecodeError`.
         """
         if records is not None:
-            picks = self._picker.pick_records(records)
+            picks = self._picker.pick_records(t, records)
         elif t.payload is payload:
             picks = self._picker.pick(t)
         else:
-            picks = self._picker.pick_records(parse_tolerant(payload, where)[0])
-        spec = self.spec
-        extra = t.extra
-        for role, r in picks.items():
-            k = role[2]  # type: ignore[index]
-            if k is not None:
-                entry = spec[k]
-                if entry[0] not in extra:
-                    final = renamed(entry, r.value, r.unit)
-                    if final is not _SKIP:
-                        extra[entry[0]] = final
+            picks = self._picker.pick_records(t, parse_tolerant(payload, where)[0])
         return list(picks.values())
 
 

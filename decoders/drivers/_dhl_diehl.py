@@ -3,6 +3,8 @@ named as the reference prints them, and status."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..model import Telegram
 from ._dhl import (
     DAYS_PER_GREGORIAN_YEAR,
@@ -41,13 +43,19 @@ def diehl_spec(date_name: str, volume_stem: str) -> RenameSpec:
     return spec
 
 
-def _due_candidates(r: Record) -> bool:
-    return r.storage >= 1 and r.quantity in ("volume", "datetime")
+def _due_candidate(r: Record) -> bool:
+    """Exactly the records `target_from_datetime_storage` weighs: plain instantaneous volumes
+    (m3) and date-times above storage 0; no other record is built for it."""
+    return (r.storage >= 1 and r.function == "instantaneous" and not (r.tariff or r.subunit or r.vifes)
+            and ((r.quantity == "volume" and r.unit == "m3") or r.quantity == "datetime"))
 
 
-def diehl_plans(spec: RenameSpec, *quantities: str) -> Selection:
-    """Error flags, due-date candidates and `spec`, plus `quantities` a driver inspects."""
-    return Selection(spec, ("error_flags", *quantities), _due_candidates)
+def diehl_plans(spec: RenameSpec, also: Callable[[Record], bool] | None = None) -> Selection:
+    """Error flags, due-date candidates and `spec`, plus the records `also` accepts (headers
+    only) that a driver inspects."""
+    if also is None:
+        return Selection(spec, ("error_flags",), _due_candidate)
+    return Selection(spec, ("error_flags",), lambda r: _due_candidate(r) or also(r))
 
 
 def diehl_records(t: Telegram, records: list[Record]) -> None:

@@ -8,12 +8,12 @@ A role starting with "+" publishes the value straight into `t.extra` under the r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 from ..model import Telegram
-from ..picks import RecordPicker
-from ..records import DataRecord
+from ..picks import Publish, RecordPicker
+from ..records import DataRecord, _Header
 
 INST = "instantaneous"
 
@@ -52,41 +52,43 @@ def selector(spec: Mapping[RecordKey, str], custom: Want | None = None) -> Want:
     return select
 
 
-def picker(spec: Mapping[RecordKey, str], custom: Want | None = None) -> RecordPicker:
-    return RecordPicker(selector(spec, custom))
+def picker(spec: Mapping[RecordKey, str], custom: Want | None = None, numbered: bool = False) -> RecordPicker:
+    """`numbered`: every record of a role is read, the k-th as `role#k` from the second on."""
+    return RecordPicker(selector(spec, custom), _publish_rule, numbered)
+
+
+def _extra_value(value: Any) -> Any:
+    """Numbers as float, text as is; anything else (an invalid value) is not published."""
+    kind = type(value)
+    if kind is float or kind is str:
+        return value
+    if kind is int:
+        return float(value)
+    return None
+
+
+def _as_is(h: _Header) -> bool:
+    """Headers whose values `_extra_value` keeps as they are (floats and text, or None)."""
+    return h.vtype is float or h.vtype is str
+
+
+_PUBLISH: dict[str, Publish] = {}
+
+
+def _publish_rule(role: Hashable, _probe: DataRecord) -> Publish | None:
+    """"+name" roles are published as `name`; the picker compiles this once per layout."""
+    if type(role) is not str or role[0] != "+":
+        return None
+    use = _PUBLISH.get(role)
+    if use is None:
+        use = _PUBLISH[role] = Publish(role[1:], _extra_value, False, _as_is)
+    return use
 
 
 def read(t: Telegram, pk: RecordPicker) -> Found:
-    """The picked records of this telegram; "+" roles are published into `t.extra` on the way."""
-    found = pk.pick(t)
-    publish(t, found)
-    return found
-
-
-def publish(t: Telegram, found: Found) -> None:
-    extra = t.extra
-    for role, r in found.items():
-        if type(role) is str and role[0] == "+":
-            value = r.value
-            if type(value) in _NUMBER:
-                extra[role[1:]] = float(value)
-            elif type(value) is str:
-                extra[role[1:]] = value
-
-
-def read_all(t: Telegram, records: Iterable[DataRecord], select: Want) -> Found:
-    """Every record `select` names, in payload order; a name seen again gets `#2`, `#3`...
-    appended. For drivers that need most records (or repeated headers) anyway."""
-    seen: dict[str, int] = {}
-    found: Found = {}
-    for r in records:
-        name = select(r)
-        if name is not None:
-            k = seen.get(name, 0) + 1
-            seen[name] = k
-            found[name if k == 1 else f"{name}#{k}"] = r
-    publish(t, found)
-    return found
+    """The picked records of this telegram (a picker made by `picker`): "+" roles are published
+    into `t.extra` on the way and are not in the returned dict."""
+    return pk.pick(t)
 
 
 def num(found: Found, name: str) -> float | None:

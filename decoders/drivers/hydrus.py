@@ -15,13 +15,20 @@ from ..driver_api import Driver, Signature
 from ..errors import DecodeError
 from ..layout import LayoutCache
 from ..model import DriverContext, Telegram
-from ..summary import apply_summary, fill_water_summary
-from ._dhl import first, parse_tolerant, swap_diehl_address
+from ..summary import fill_water_summary
+from ._dhl import Record, first, parse_tolerant, plain, swap_diehl_address
 from ._dhl_diehl import FIELDS, diehl_plans, diehl_records, diehl_spec
 
 _SHORT_OR_NO_TPL = frozenset((0x7A, 0x7B, 0x78, 0x79))
 _SPEC = diehl_spec("at_date", "at_date")
-_PLANS = diehl_plans(_SPEC, "volume")
+
+
+def _is_total(r: Record) -> bool:
+    """The plain storage-0 volume whose presence tells real-data records from scrambled bytes."""
+    return r.quantity == "volume" and r.storage == 0 and r.function == "instantaneous" and plain(r)
+
+
+_PLANS = diehl_plans(_SPEC, _is_total)
 _LAYOUTS = LayoutCache()  # the core's layout plans, for payloads the core does not parse here
 
 
@@ -45,7 +52,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
         if t.ci in _SHORT_OR_NO_TPL and t.manufacturer in ("DME", "HYD"):
             swap_diehl_address(t, ctx.a_field)
     if plan is not None:
-        apply_summary(t, *plan.summary_values(payload), plan.flow_unit)
+        plan.apply_summary(t, payload)
     else:
         picks = fill_water_summary(t, every)
         if not damaged and t.payload is payload:

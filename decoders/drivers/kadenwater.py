@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from ..driver_api import Driver, Signature
 from ..model import DriverContext, Telegram
-from ._qds import COMMON, INST, error_flags, num, put, read_all, selector, start
+from ._qds import COMMON, INST, error_flags, num, picker, put, read, start
 
 _LEAK_BITS = 0x60
 # Volume B and duration B repeat the headers of volume A and duration A, so the registers are
-# told apart by position: every record is read (most are wanted anyway).
-_SELECT = selector({**COMMON, ("volume", 0, INST): "volume", ("actuality_duration", 0, INST): "duration",
+# told apart by position: every record of a wanted header is read, the second as "name#2".
+_PICKER = picker({**COMMON, ("volume", 0, INST): "volume", ("actuality_duration", 0, INST): "duration",
                 ("volume_flow", 0, INST): "+volume_flow_m3h", ("volume_flow", 0, "maximum"): "+max_flow_m3h",
-                ("fabrication_no", 0, INST): "+fabrication_no"})
+                ("fabrication_no", 0, INST): "+fabrication_no"}, numbered=True)
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
-    found = read_all(t, t.records, _SELECT)
+    found = read(t, _PICKER)
     flags = start(t)
     leak = (t.sts or 0) & _LEAK_BITS
     if leak:

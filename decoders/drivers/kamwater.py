@@ -18,14 +18,17 @@ derivable from the vectors (all are zero there), so the other bits are shown as 
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..compact import CompactFormats, header_bytes, signature_of
 from ..dates import date_g
 from ..driver_api import Driver, Signature
 from ..errors import DecodeError
+from ..layout import LayoutCache
 from ..model import DriverContext, Telegram
 from ..records import DataRecord, parse_records
-from ..summary import fill_water_summary
-from ._qds import INST, Found, num, picker, publish, sts_texts, text
+from ..summary import pick_summary
+from ._qds import INST, Found, num, picker, sts_texts, text
 
 _INFO_BITS = (
     (0x001, "DRY", "DRY"),
@@ -77,6 +80,10 @@ _PICKER = picker(
 # them), for compact frames of formats not in `_KNOWN`. Bounded: a van hears tens of thousands
 # of meters; the oldest entry makes room.
 _MAX_METERS = 20_000
+# Layout plans (see `decoders.layout`) for the payloads this driver parses itself: full frames,
+# and compact frames read against a learned full-frame layout.
+_LAYOUTS = LayoutCache()
+_COMPACT = CompactFormats(max_meters=0)
 _full_frames: dict[tuple[str | None, str | None], bytes | tuple[bytes, ...]] = {}
 
 
@@ -148,20 +155,25 @@ def _full_frame(t: Telegram, payload: bytes) -> Found:
     """The picked records of a full frame, which the core leaves unparsed for this driver.
 
     The records before a damaged tail still count, as in the core; a payload with no record
-    at all raises. A clean parse becomes the telegram's record list (no second parse later).
+    at all raises. A clean parse becomes the telegram's record list (no second parse later)
+    and teaches `_LAYOUTS` its layout, so the meter's next full frame decodes only the picks.
     """
+    plan = _LAYOUTS.match(payload) if t.payload is payload else None
+    if plan is not None:
+        t._plan = plan
+        return _PICKER.pick(t)
     records: list[DataRecord] = []
+    spans: list[Any] = []
     try:
-        parse_records(payload, 0, "application layer", records)
+        parse_records(payload, 0, "application layer", records, spans)
     except DecodeError:
         if not records:
             raise
-        found = _PICKER.pick_records(records)
     else:
         t.records = records
-        found = _PICKER.pick_records(records)
-    publish(t, found)
-    return found
+        if t.payload is payload:
+            t._plan = _LAYOUTS.learn(payload, records, spans, pick_summary(records))
+    return _PICKER.pick_records(t, records)
 
 
 def _publish(t: Telegram, found: Found) -> None:
@@ -189,12 +201,15 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
     data = payload[4:]
     headers = _learned_headers(t)
     if headers and signature_of(headers) == signature:
+        # `_publish` sets all four summary fields, so no generic summary is needed first.
+        plan = _COMPACT.plan(signature, headers, 4, len(payload)) if t.payload is payload else None
+        if plan is not None:  # fixed-length values: read in place, as the core does
+            t._plan = plan
+            _publish(t, _PICKER.pick(t))
+            return
         records = CompactFormats.expand(headers, data, where)
         t.records = records
-        fill_water_summary(t)
-        found = _PICKER.pick_records(records)
-        publish(t, found)
-        _publish(t, found)
+        _publish(t, _PICKER.pick_records(t, records))
         return
     layout = _KNOWN.get(signature)
     if layout is None:
