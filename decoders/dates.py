@@ -19,13 +19,16 @@ def _year(b_low: int, b_high: int) -> int:
 
 def date_g(b: bytes | bytearray | memoryview) -> str | None:
     """Type G: day bits 0-4, month bits 8-11, year split over bits 5-7 and 12-15."""
-    return _date_g(bytes(b[:2]))
+    try:
+        return _date_g(b)  # the data field itself (2 bytes) is the cache key: no copy per call
+    except TypeError:  # a bytearray or memoryview is not hashable
+        return _date_g(bytes(b[:2]))
 
 
 @lru_cache(maxsize=8192)
 def _date_g(b: bytes) -> str | None:
     """Memoised: a town's meters share their due dates and clock dates, and the formatting costs
-    more than the lookup; the domain is at most 65,536 values."""
+    more than the lookup; the domain is at most 65,536 values. Only the first two bytes count."""
     lo, hi = b[0], b[1]
     day = lo & 0x1F
     month = hi & 0x0F
@@ -38,7 +41,10 @@ def datetime_f(b: bytes) -> str | None:
     """Type F: minute, hour (with the invalid bit 7 of byte 0), then a type G date."""
     if b[0] & 0x80:
         return None
-    date = _date_g(bytes(b[2:4]))
+    try:
+        date = _date_g(b[2:4])
+    except TypeError:  # a bytearray or memoryview is not hashable
+        date = _date_g(bytes(b[2:4]))
     if date is None:
         return None
     return f"{date} {_TWO_DIGITS[b[1] & 0x1F]}:{_TWO_DIGITS[b[0] & 0x3F]}"

@@ -48,13 +48,16 @@ ValueStep = tuple[str, Callable[[bytes], Any], int, int]
 
 
 class _Program:
-    """One picker's plan for one layout: the values to publish and the records to build."""
+    """One picker's plan for one layout: the values to publish and the records to build.
+    `distinct`: no two value steps share a name, so into an empty `extra` every step writes
+    without asking whether an earlier one already did."""
 
-    __slots__ = ("records", "values")
+    __slots__ = ("distinct", "records", "values")
 
     def __init__(self, values: tuple[ValueStep, ...], records: tuple[tuple[Hashable, int], ...]) -> None:
         self.values = values
         self.records = records
+        self.distinct = len({step[0] for step in values}) == len(values)
 
 
 class RecordPicker:
@@ -82,11 +85,17 @@ class RecordPicker:
         payload = t.payload
         if prog.values:
             extra = t.extra
-            for name, fn, a, b in prog.values:
-                if name not in extra:
+            if prog.distinct and not extra:
+                for name, fn, a, b in prog.values:
                     v = fn(payload[a:b])
                     if v is not None:
                         extra[name] = v
+            else:
+                for name, fn, a, b in prog.values:
+                    if name not in extra:
+                        v = fn(payload[a:b])
+                        if v is not None:
+                            extra[name] = v
         spans = plan.spans
         out: dict[Hashable, DataRecord] = {}
         new = tuple.__new__
