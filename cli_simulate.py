@@ -13,13 +13,12 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 
 from simulators.consumption import month_ends, simulate, write_events, write_readings
 from simulators.dongles import ENCODERS, FAULT_KINDS, Faults, build_stream
-from simulators.drive import LOCAL, Drive, DriveSpec, simulate_drive
-from simulators.drive_output import nmea_lines, write_drive
+from simulators.drive import Drive, DriveSpec, simulate_drive
+from simulators.drive_output import nmea_schedule, write_drive
 from simulators.pty_dongle import VIRTUAL_DONGLES, PtyDongleServer
 from simulators.town import build_town, write_town
 from simulators.town_folder import TownFolderError, TownParams, open_town, write_params
@@ -125,14 +124,14 @@ def _time(value: str) -> dt.time:
 
 
 def _drive(town_dir: Path, day: str | None, start: str, van_kmh: float, seed: int) -> Drive:
+    if van_kmh <= 0:
+        raise _fail(f"--van-kmh must be positive, got {van_kmh}")
     try:
         tw, truth, params = open_town(town_dir)
     except TownFolderError as exc:
         raise _fail(str(exc)) from None
     spec = DriveSpec(day=_date("--day", day) if day else params.end, start=_time(start), speed_kmh=van_kmh,
                      seed=seed)
-    if van_kmh <= 0:
-        raise _fail(f"--van-kmh must be positive, got {van_kmh}")
     try:
         return simulate_drive(tw, truth, spec)
     except ValueError as exc:
@@ -211,10 +210,8 @@ def dongle(
         typer.echo(f"{len(stream.intact_frames())} intact telegrams, {len(stream.faults)} faults, "
                    f"{len(stream.data)} bytes -> {out}")
         return
-    sentences = [(float(t), line) for t, line in zip(np.repeat(result.track.t_s, 2), nmea_lines(result), strict=True)]
     server = PtyDongleServer(VIRTUAL_DONGLES[name](), result.receptions(), speed=factor, faults=fault_spec,
-                             seed=seed, nmea=sentences if nmea else None,
-                             started_at=result.started_at.replace(tzinfo=LOCAL).astimezone(dt.UTC),
+                             seed=seed, nmea=nmea_schedule(result) if nmea else None, started_at=result.started_utc,
                              exit_when_done=exit_when_done)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: server.stop())

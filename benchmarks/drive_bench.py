@@ -23,7 +23,7 @@ from pathlib import Path
 import serial
 
 from simulators.consumption import month_ends, simulate, write_events, write_readings
-from simulators.drive import LOCAL, DriveSpec, simulate_drive
+from simulators.drive import DriveSpec, simulate_drive
 from simulators.drive_output import write_drive
 from simulators.pty_dongle import VIRTUAL_DONGLES, PtyDongleServer
 from simulators.town import build_town, write_town
@@ -50,7 +50,7 @@ def main() -> None:
     t3 = time.perf_counter()
 
     server = PtyDongleServer(VIRTUAL_DONGLES["im871a"](), drive.receptions(), speed=None, exit_when_done=True,
-                             started_at=drive.started_at.replace(tzinfo=LOCAL).astimezone(dt.UTC))
+                             started_at=drive.started_utc)
     thread = threading.Thread(target=server.serve, daemon=True)
     thread.start()
     received = 0

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from fastcrc.crc16 import ibm_sdlc
 
-from decoders.crc import crc16_en13757 as _crc_en13757
+from simulators.enc_link import with_format_a as with_crc_format_a
+from simulators.enc_link import with_format_b as with_crc_format_b
 
 __all__ = [
     "cc1101_dbm",
@@ -42,30 +43,6 @@ def xor_checksum(data: bytes) -> int:
     for byte in data:
         cs ^= byte
     return cs
-
-
-def with_crc_format_a(frame: bytes) -> bytes:
-    """Put the EN 13757-4 format-A block CRCs back into a CRC-free frame (L is unchanged).
-
-    Only the CUL hands raw link-layer frames to the host, so only it needs this.
-    """
-    out = bytearray(frame[:10]) + _crc_en13757(frame[:10]).to_bytes(2, "big")
-    for i in range(10, len(frame), 16):
-        block = frame[i : i + 16]
-        out += block + _crc_en13757(block).to_bytes(2, "big")
-    return bytes(out)
-
-
-def with_crc_format_b(frame: bytes) -> bytes:
-    """Format B: one CRC over the first 126 bytes, one over the rest; L counts the CRCs."""
-    body = frame[1:]
-    total = len(body) + 2 + (2 if len(body) > 125 else 0)
-    first = bytes([total]) + body[:125]
-    out = bytearray(first) + _crc_en13757(first).to_bytes(2, "big")
-    if len(body) > 125:
-        tail = body[125:]
-        out += tail + _crc_en13757(tail).to_bytes(2, "big")
-    return bytes(out)
 
 
 SLIP_END = 0xC0

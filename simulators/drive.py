@@ -65,6 +65,11 @@ class Drive:
     frames: list[bytes]  # CRC-free frames, aligned with `heard` rows
     summary: dict[str, float | int | str]
 
+    @property
+    def started_utc(self) -> dt.datetime:
+        """Drive time zero as an aware UTC instant (what dongles and GPS pucks timestamp in)."""
+        return self.started_at.replace(tzinfo=LOCAL).astimezone(dt.UTC)
+
     def receptions(self, link_modes: Iterable[str] | None = None) -> list[tuple[bytes, Reception]]:
         """Heard frames as a dongle listening on `link_modes` (None: all) would receive them."""
         wanted = None if link_modes is None else frozenset(link_modes)

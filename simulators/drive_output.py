@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from .dongles import ENCODERS, Faults, build_stream
-from .drive import LOCAL, Drive
+from .drive import Drive
 from .nmea import gga, rmc
 
 
@@ -38,7 +38,7 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
 
 def nmea_lines(drive: Drive) -> list[bytes]:
     """GGA and RMC once a second along the track (UTC, as a GPS puck sends them)."""
-    start = drive.started_at.replace(tzinfo=LOCAL).astimezone(dt.UTC)
+    start = drive.started_utc
     tr = drive.track
     out: list[bytes] = []
     for t, lat, lon, v, course in zip(tr.t_s, tr.lat, tr.lon, tr.speed_kmh, tr.course_deg, strict=True):
@@ -46,6 +46,11 @@ def nmea_lines(drive: Drive) -> list[bytes]:
         out.append(gga(at, float(lat), float(lon)))
         out.append(rmc(at, float(lat), float(lon), float(v), float(course)))
     return out
+
+
+def nmea_schedule(drive: Drive) -> list[tuple[float, bytes]]:
+    """`nmea_lines` paired with their drive second (GGA and RMC share one), for a pty GPS puck."""
+    return list(zip(drive.track.t_s.repeat(2).tolist(), nmea_lines(drive), strict=True))
 
 
 def write_drive(drive: Drive, out: Path, *, dongle: str | None = None, faults: Faults | None = None,

@@ -121,6 +121,7 @@ IU891A_RECEIVES = {0: frozenset(), 1: frozenset({"S1"}), 2: frozenset({"T1"}), 3
                    5: frozenset({"C1"}), 6: frozenset({"T1"})}
 IU891A_MODULE_TYPE = 0x6E  # iU891A-XL
 IU891A_UID = 0x1234ABCD
+IU891A_MANUFACTURER = 0x25B3  # "IMS", as the iM871A reports it
 IU_GET_DEVICE_INFO_RSP = 0x04
 IU_GET_ACTIVE_CONFIG_REQ, IU_GET_ACTIVE_CONFIG_RSP = 0x01, 0x02
 IU_GET_WMBUS_ADDRESS_RSP = 0x82
@@ -184,8 +185,7 @@ class Iu891aDongle(VirtualDongle):
             return self._set_config(payload)
         if (sap, msg) == (imst.SAP_WMBUSGW, imst.IU_GET_WMBUS_ADDRESS_REQ):
             self.log.append("get wM-Bus address")
-            ident = imst.Im871aIdentity()
-            body = ident.manufacturer.to_bytes(2, "little") + IU891A_UID.to_bytes(4, "little") + bytes((1, 0))
+            body = IU891A_MANUFACTURER.to_bytes(2, "little") + IU891A_UID.to_bytes(4, "little") + bytes((1, 0))
             return imst.iu891a_frame(imst.SAP_WMBUSGW, IU_GET_WMBUS_ADDRESS_RSP, body, status=0)
         self.log.append(f"refused SAP {sap:#04x} message {msg:#04x}")
         return imst.iu891a_frame(sap, msg + 1, status=10)  # 10 = command rejected

@@ -26,7 +26,7 @@ from simulators.consumption import simulate
 from simulators.dongle_codec import crc16_x25
 from simulators.dongles import ENCODERS, AmberTransparent, Cul, DongleEncoder, Faults, Reception, build_stream
 from simulators.drive import Drive, DriveSpec, simulate_drive
-from simulators.drive_output import nmea_lines
+from simulators.drive_output import nmea_schedule
 from simulators.nmea import parse_position
 from simulators.pty_dongle import VIRTUAL_DONGLES, PtyDongleServer
 from simulators.town import build_town
@@ -63,9 +63,8 @@ def serve(drive: Drive) -> Iterator:
     started: list[Served] = []
 
     def start(name: str, faults: Faults | None = None, nmea: bool = False) -> Served:
-        lines = list(zip([float(t) for t in drive.track.t_s for _ in (0, 1)], nmea_lines(drive), strict=True))
         server = PtyDongleServer(VIRTUAL_DONGLES[name](), drive.receptions(), speed=None, faults=faults, seed=3,
-                                 nmea=lines if nmea else None, exit_when_done=True)
+                                 nmea=nmea_schedule(drive) if nmea else None, exit_when_done=True)
         started.append(Served(server))
         return started[-1]
 
