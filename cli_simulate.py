@@ -1,6 +1,6 @@
 """``amr simulate``: generate a simulated town (billing inputs, radio side, ground truth).
 
-Thin: all numbers come from ``simulators.town`` and ``simulators.consumption``. Bad arguments end
+Thin: all numbers come from ``simulators.town`` and ``simulators.town.consumption``. Bad arguments end
 with one line on stderr and exit code 2, like ``amr billing``.
 """
 
@@ -15,13 +15,13 @@ from typing import Annotated
 
 import typer
 
-from simulators.consumption import month_ends, simulate, write_events, write_readings
 from simulators.dongles import ENCODERS, FAULT_KINDS, Faults, build_stream
+from simulators.dongles.pty import VIRTUAL_DONGLES, PtyDongleServer
 from simulators.drive import Drive, DriveSpec, simulate_drive
-from simulators.drive_output import nmea_schedule, write_drive
-from simulators.pty_dongle import VIRTUAL_DONGLES, PtyDongleServer
-from simulators.town import build_town, write_town
-from simulators.town_folder import TownFolderError, TownParams, open_town, write_params
+from simulators.drive.output import nmea_schedule, write_drive
+from simulators.town.consumption import month_ends, simulate, write_events, write_readings
+from simulators.town.folder import TownFolderError, TownParams, open_town, write_params
+from simulators.town.population import build_town, write_town
 
 app = typer.Typer(help="Simulators: a town and its true consumption, drives, dongle byte streams, pty dongles.",
                   no_args_is_help=True)

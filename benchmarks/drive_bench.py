@@ -22,12 +22,12 @@ from pathlib import Path
 
 import serial
 
-from simulators.consumption import month_ends, simulate, write_events, write_readings
+from simulators.dongles.pty import VIRTUAL_DONGLES, PtyDongleServer
 from simulators.drive import DriveSpec, simulate_drive
-from simulators.drive_output import write_drive
-from simulators.pty_dongle import VIRTUAL_DONGLES, PtyDongleServer
-from simulators.town import build_town, write_town
-from simulators.town_folder import TownParams, write_params
+from simulators.drive.output import write_drive
+from simulators.town.consumption import month_ends, simulate, write_events, write_readings
+from simulators.town.folder import TownParams, write_params
+from simulators.town.population import build_town, write_town
 
 START, END, DAY = dt.date(2026, 1, 1), dt.date(2026, 12, 31), dt.date(2026, 10, 30)
 

@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from decoders import Decoder
 from decoders.crc import crc16_en13757
-from simulators.enc_check import mismatches
 from simulators.encoder import CRC_FORMATS, FAMILIES, MeterState, encode, random_state
+from simulators.encoder.check import mismatches
 
 SHOW = 3
 ELL_II_HEADER = 17  # L C M(2) A(6) + 8D CC ACC SN(4): the ELL payload (CRC + data) follows

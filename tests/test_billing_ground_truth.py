@@ -34,8 +34,8 @@ from typer.testing import CliRunner
 import cli_billing
 from billing_rules.engine import bill
 from ingest.billing_inputs import load_folder
-from simulators.consumption import GroundTruth, month_ends, simulate, write_readings
-from simulators.town import Town, build_town, write_town
+from simulators.town.consumption import GroundTruth, month_ends, simulate, write_readings
+from simulators.town.population import Town, build_town, write_town
 
 START, END = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
 METERS, SEED = 2000, 3

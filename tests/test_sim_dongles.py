@@ -11,10 +11,8 @@ import pytest
 
 from decoders.errors import DecodeError
 from decoders.linklayer import strip_crcs
-from simulators import dongle_amber as amber
-from simulators import dongle_imst as imst
-from simulators import dongle_text as text
-from simulators.dongle_codec import (
+from simulators.dongles import ENCODERS, FAULT_KINDS, Faults, Reception, amber, build_stream, imst, text
+from simulators.dongles.codec import (
     cc1101_dbm,
     cc1101_raw,
     crc16_x25,
@@ -27,7 +25,6 @@ from simulators.dongle_codec import (
     with_crc_format_b,
     xor_checksum,
 )
-from simulators.dongles import ENCODERS, FAULT_KINDS, Faults, Reception, build_stream
 
 H = bytes.fromhex
 

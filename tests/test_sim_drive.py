@@ -13,15 +13,15 @@ from typer.testing import CliRunner
 import cli_simulate
 from decoders.decoder import Decoder
 from decoders.keystore import KeyStore
-from simulators.consumption import GroundTruth, simulate
 from simulators.dongles import ENCODERS, build_stream
 from simulators.drive import Drive, DriveSpec, simulate_drive
-from simulators.drive_output import nmea_lines
-from simulators.drive_path import serpentine
-from simulators.drive_radio import RadioModel
-from simulators.nmea import parse_position
-from simulators.town import Town, build_town
-from simulators.town_layout import to_metres
+from simulators.drive.nmea import parse_position
+from simulators.drive.output import nmea_lines
+from simulators.drive.path import serpentine
+from simulators.drive.radio import RadioModel
+from simulators.town.consumption import GroundTruth, simulate
+from simulators.town.layout import to_metres
+from simulators.town.population import Town, build_town
 
 START, END = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
 DAY = dt.date(2026, 10, 30)

@@ -1,4 +1,4 @@
-"""Telegram encoder (simulators/encoder.py): round trips through `decoders`, frame layout,
+"""Telegram encoder (simulators/encoder/): round trips through `decoders`, frame layout,
 CRC formats, determinism and refusals. The 10,000-per-family run is
 benchmarks/encoder_roundtrip.py; here 500 states per family and CRC format keep it fast."""
 
@@ -12,8 +12,8 @@ from frames import with_crc_format_a, with_crc_format_b
 
 from decoders import DecodeError, Decoder, KeyStore
 from decoders.alarms import ALARM, ERROR, LEAK, LOW_BATTERY, MAGNET, TEMPORARY_ERROR
-from simulators.enc_check import mismatches
 from simulators.encoder import CRC_FORMATS, FAMILIES, MeterState, encode, expected_reading, random_state
+from simulators.encoder.check import mismatches
 
 ROUNDS = 500
 

@@ -20,18 +20,26 @@ import serial
 from typer.testing import CliRunner
 
 import cli_simulate
-from simulators import dongle_amber as amber
-from simulators import dongle_imst as imst
-from simulators.consumption import simulate
-from simulators.dongle_codec import crc16_x25
-from simulators.dongles import ENCODERS, AmberTransparent, Cul, DongleEncoder, Faults, Reception, build_stream
+from simulators.dongles import (
+    ENCODERS,
+    AmberTransparent,
+    Cul,
+    DongleEncoder,
+    Faults,
+    Reception,
+    amber,
+    build_stream,
+    imst,
+)
+from simulators.dongles.codec import crc16_x25
+from simulators.dongles.pty import VIRTUAL_DONGLES, PtyDongleServer
+from simulators.dongles.virtual_imst import IM871A_IDENTITY, Im871aDongle, Iu891aDongle
+from simulators.dongles.virtual_serial import AmberDongle, CulDongle, Rc1180Dongle
 from simulators.drive import Drive, DriveSpec, simulate_drive
-from simulators.drive_output import nmea_schedule
-from simulators.nmea import parse_position
-from simulators.pty_dongle import VIRTUAL_DONGLES, PtyDongleServer
-from simulators.town import build_town
-from simulators.virtual_imst import IM871A_IDENTITY, Im871aDongle, Iu891aDongle
-from simulators.virtual_serial import AmberDongle, CulDongle, Rc1180Dongle
+from simulators.drive.nmea import parse_position
+from simulators.drive.output import nmea_schedule
+from simulators.town.consumption import simulate
+from simulators.town.population import build_town
 
 runner = CliRunner()
 Heard = list[tuple[bytes, Reception]]

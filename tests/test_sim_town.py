@@ -15,9 +15,9 @@ import cli_billing
 import cli_simulate
 from decoders.keystore import KeyStore
 from ingest.billing_inputs import load_folder
-from simulators.consumption import GroundTruth, readings_frame, simulate
 from simulators.encoder import FAMILIES, MeterState, encode
-from simulators.town import Town, build_town
+from simulators.town.consumption import GroundTruth, readings_frame, simulate
+from simulators.town.population import Town, build_town
 
 START, END = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
 runner = CliRunner()

@@ -11,9 +11,8 @@ from typing import Any
 
 from decoders import Decoder
 from decoders.model import Telegram
-
-from .enc_state import MeterState
-from .encoder import ERROR_FLAGS, encode, expected_reading
+from simulators.encoder import ERROR_FLAGS, encode, expected_reading
+from simulators.encoder.state import MeterState
 
 _ERROR_FLAGS_VIF = b"\xfd\x17"
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .drive_path import Route
+from simulators.drive.path import Route
 
 SECONDS_PER_DAY = 86_400.0
 HEARD, TOO_WEAK, COLLISION = "heard", "too_weak", "collision"

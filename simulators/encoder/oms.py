@@ -11,9 +11,8 @@ from __future__ import annotations
 from decoders.alarms import ALARM, ERROR, LOW_BATTERY, PERMANENT_ERROR, TEMPORARY_ERROR
 from decoders.dates import encode_date_g
 from decoders.security import aes_cbc_encrypt, cmac, mode5_iv, mode7_keys
-
-from .enc_link import a_field, dll_frame, m_field
-from .enc_state import MeterState
+from simulators.encoder.link import a_field, dll_frame, m_field
+from simulators.encoder.state import MeterState
 
 CI_SHORT_TPL = 0x7A
 CI_ELL_I = 0x8C

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from decoders.alarms import LEAK
 from decoders.dates import encode_date_g
-
-from .enc_link import dll_frame, m_field
-from .enc_state import MeterState
+from simulators.encoder.link import dll_frame, m_field
+from simulators.encoder.state import MeterState
 
 MANUFACTURERS = ("DME", "HYD", "SAP")
 SWAPPED = frozenset(("DME", "HYD"))  # these send the address as version, type, id

@@ -1,7 +1,7 @@
 """Virtual IMST sticks: iM871A (HCI) and iU891A (SLIP) command handling.
 
 Replies are built with the same builders that reproduce the reference captures byte for byte
-(`simulators.dongle_imst`). The simulated iM871A reports firmware 0x15 rather than the captured
+(`simulators.dongles.imst`). The simulated iM871A reports firmware 0x15 rather than the captured
 0x13, because C1+T1 at once (link mode 0x0A) needs firmware 0x14 or later and a drive-by van
 wants both. Frames with a bad CRC, an unknown endpoint or message are ignored, as the sticks do;
 the log says so.
@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import dongle_imst as imst
-from .dongle_codec import crc16_x25
-from .dongles import DongleEncoder, Im871a, Iu891a
-from .virtual_dongle import VirtualDongle
+from simulators.dongles import DongleEncoder, Im871a, Iu891a, imst
+from simulators.dongles.codec import crc16_x25
+from simulators.dongles.virtual import VirtualDongle
 
 IM871A_IDENTITY = replace(imst.Im871aIdentity(), firmware=0x15)
 IM871A_RECEIVES = {0x00: frozenset({"S1"}), 0x01: frozenset({"S1"}), 0x03: frozenset({"T1"}),

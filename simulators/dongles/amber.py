@@ -8,7 +8,7 @@ sends it bare. Layouts: dongles-and-link-layer.md §1.3-1.4.
 
 from __future__ import annotations
 
-from simulators.dongle_codec import xor_checksum
+from simulators.dongles.codec import xor_checksum
 
 AMBER_START = 0xFF
 CMD_DATA_IND = 0x03

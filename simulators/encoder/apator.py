@@ -9,10 +9,9 @@ Alarms travel in the TPL status byte, as for any OMS meter.
 from __future__ import annotations
 
 from decoders.security import aes_cbc_encrypt, mode5_iv
-
-from .enc_link import a_field, dll_frame, m_field
-from .enc_oms import CHECK, CI_SHORT_TPL, status_byte
-from .enc_state import MeterState
+from simulators.encoder.link import a_field, dll_frame, m_field
+from simulators.encoder.oms import CHECK, CI_SHORT_TPL, status_byte
+from simulators.encoder.state import MeterState
 
 MANUFACTURER = "APA"
 VERSION = 0x05

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .consumption import GroundTruth, simulate
-from .town import Town, build_town
+from simulators.town.consumption import GroundTruth, simulate
+from simulators.town.population import Town, build_town
 
 PARAMS_FILE = "town.json"
 FORMAT = 1

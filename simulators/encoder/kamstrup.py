@@ -13,9 +13,8 @@ from decoders.alarms import BACKFLOW, BURST, DRY, LEAK, LOW_BATTERY, NO_CONSUMPT
 from decoders.crc import crc16_en13757
 from decoders.dates import encode_date_g
 from decoders.security import aes_ctr, ell_counter_block
-
-from .enc_link import a_field, dll_frame, m_field
-from .enc_state import MeterState
+from simulators.encoder.link import a_field, dll_frame, m_field
+from simulators.encoder.state import MeterState
 
 MANUFACTURERS = ("KAM", "KAW")
 DEVICE_TYPES = (0x06, 0x07, 0x15, 0x16)

@@ -23,10 +23,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .dongles import Faults, Reception, build_stream
-from .virtual_dongle import HexLinesDongle, RtlWmbusDongle, VirtualDongle
-from .virtual_imst import Im871aDongle, Iu891aDongle
-from .virtual_serial import AmberDongle, AmberTransparentDongle, CulDongle, Rc1180Dongle
+from simulators.dongles import Faults, Reception, build_stream
+from simulators.dongles.virtual import HexLinesDongle, RtlWmbusDongle, VirtualDongle
+from simulators.dongles.virtual_imst import Im871aDongle, Iu891aDongle
+from simulators.dongles.virtual_serial import AmberDongle, AmberTransparentDongle, CulDongle, Rc1180Dongle
 
 VIRTUAL_DONGLES: dict[str, type[VirtualDongle]] = {
     cls.name: cls for cls in (Im871aDongle, Iu891aDongle, AmberDongle, AmberTransparentDongle, Rc1180Dongle,

@@ -25,9 +25,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from .dongles import ENCODERS, Faults, build_stream
-from .drive import Drive
-from .nmea import gga, rmc
+from simulators.dongles import ENCODERS, Faults, build_stream
+from simulators.drive import Drive
+from simulators.drive.nmea import gga, rmc
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:

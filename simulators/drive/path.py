@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .town_layout import HOUSE_SPACING_M, HOUSES_PER_STREET, STREET_SPACING_M, to_latlon
+from simulators.town.layout import HOUSE_SPACING_M, HOUSES_PER_STREET, STREET_SPACING_M, to_latlon
 
 STREET_OVERRUN_M = 30.0  # the van drives a little past the last house before turning
 KMH = 3.6

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulators.dongle_codec import crc16_x25, slip_encode
+from simulators.dongles.codec import crc16_x25, slip_encode
 
 # iM871A endpoints and message ids (HCI).
 EP_DEVMGMT = 0x01

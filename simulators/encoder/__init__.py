@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from decoders.alarms import ALARM, ERROR
-
-from . import enc_apator, enc_izar, enc_kamstrup, enc_oms
-from .enc_link import CRC_FORMATS, with_crcs
-from .enc_state import MeterState
+from simulators.encoder import apator as enc_apator
+from simulators.encoder import izar as enc_izar
+from simulators.encoder import kamstrup as enc_kamstrup
+from simulators.encoder import oms as enc_oms
+from simulators.encoder.link import CRC_FORMATS, with_crcs
+from simulators.encoder.state import MeterState
 
 __all__ = ["CRC_FORMATS", "FAMILIES", "Family", "MeterState", "encode", "expected_reading", "random_state"]
 

@@ -6,7 +6,7 @@ a meter display does), its due-date value, flow and alarms. The result is what a
 the collector and ingest against — what was sent, what should have been heard, and the true
 registers — so "nothing lost" can be checked frame by frame.
 
-Pure: no files and no clock (writing is in `drive_output`). The same town, seed and spec give
+Pure: no files and no clock (writing is in `simulators.drive.output`). The same town, seed and spec give
 the same frames byte for byte.
 """
 
@@ -23,14 +23,21 @@ import numpy as np
 import pandas as pd
 
 from decoders.alarms import ALARM, BACKFLOW, LEAK, MAGNET, PERMANENT_ERROR, TAMPER
-
-from .consumption import BACKFLOW_ALARM_DAYS, GroundTruth
-from .dongles import Reception
-from .drive_path import Route, Track, gps_track, serpentine
-from .drive_radio import HEARD, RadioModel, Transmissions, Transmitters, count_sent, draw_transmitters, in_range
-from .encoder import FAMILIES, MeterState, encode, random_state
-from .town import Town
-from .town_layout import to_latlon, to_metres
+from simulators.dongles import Reception
+from simulators.drive.path import Route, Track, gps_track, serpentine
+from simulators.drive.radio import (
+    HEARD,
+    RadioModel,
+    Transmissions,
+    Transmitters,
+    count_sent,
+    draw_transmitters,
+    in_range,
+)
+from simulators.encoder import FAMILIES, MeterState, encode, random_state
+from simulators.town.consumption import BACKFLOW_ALARM_DAYS, GroundTruth
+from simulators.town.layout import to_latlon, to_metres
+from simulators.town.population import Town
 
 LOCAL = ZoneInfo("Europe/Warsaw")
 C1_FAMILIES = frozenset(("kamwater", "kamwater-compact"))  # Kamstrup sends C1; the rest T1

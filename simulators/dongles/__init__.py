@@ -8,8 +8,8 @@ that falls silent). It is sans-IO and deterministic: the same inputs and seed gi
 bytes and the same fault log, which records every injected fault so a framer test can check
 exactly which frames must come out.
 
-The per-dongle byte layouts live in :mod:`simulators.dongle_imst`, :mod:`simulators.dongle_amber`
-and :mod:`simulators.dongle_text`; the facts are in ../shared/reference/dongles-and-link-layer.md.
+The per-dongle byte layouts live in :mod:`simulators.dongles.imst`, :mod:`simulators.dongles.amber`
+and :mod:`simulators.dongles.text`; the facts are in ../shared/reference/dongles-and-link-layer.md.
 """
 
 from __future__ import annotations
@@ -21,10 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
-from simulators import dongle_amber as amber
-from simulators import dongle_imst as imst
-from simulators import dongle_text as text
-from simulators.dongle_codec import cc1101_raw, im871a_raw, rc1180_raw
+from simulators.dongles import amber, imst, text
+from simulators.dongles.codec import cc1101_raw, im871a_raw, rc1180_raw
 
 FAULT_KINDS = ("silence", "garbage", "reply", "truncate", "bad_check")
 

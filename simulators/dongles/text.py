@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from simulators.dongle_codec import with_crc_format_a, with_crc_format_b
+from simulators.dongles.codec import with_crc_format_a, with_crc_format_b
 
 CUL_EOL = b"\r\n"
 CUL_MODE_REPLIES = {"S1": b"SMODE\r\n", "T1": b"TMODE\r\n", "C1": b"CMODE\r\n"}

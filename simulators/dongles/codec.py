@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from fastcrc.crc16 import ibm_sdlc
 
-from simulators.enc_link import with_format_a as with_crc_format_a
-from simulators.enc_link import with_format_b as with_crc_format_b
+from simulators.encoder.link import with_format_a as with_crc_format_a
+from simulators.encoder.link import with_format_b as with_crc_format_b
 
 __all__ = [
     "cc1101_dbm",

@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .encoder import FAMILIES
-from .town_layout import layout
+from simulators.encoder import FAMILIES
+from simulators.town.layout import layout
 
 # Radio family mix (share of meters); apator162 and IZAR dominate Polish drive-by fleets.
 FAMILY_SHARES = {

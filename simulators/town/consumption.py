@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .town import Town
+from simulators.town.population import Town
 
 BASE_M3_PER_PERSON_DAY = 0.1
 GARDEN_MONTHS = (5, 6, 7, 8, 9)

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from . import dongle_amber as amber
-from . import dongle_text as text
-from .dongle_codec import xor_checksum
-from .dongles import AmberCommandMode, AmberTransparent, Cul, DongleEncoder, Rc1180
-from .virtual_dongle import VirtualDongle
+from simulators.dongles import AmberCommandMode, AmberTransparent, Cul, DongleEncoder, Rc1180, amber, text
+from simulators.dongles.codec import xor_checksum
+from simulators.dongles.virtual import VirtualDongle
 
 AMBER_RECEIVES = {mode: frozenset(name.split("+")) for name, mode in amber.AMBER_MODES.items()}
 CMD_RESET = 0x05

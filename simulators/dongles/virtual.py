@@ -6,7 +6,7 @@ collector's detection code would need a test mode — which is exactly what we m
 Each model takes the host's bytes (`feed`) and returns the bytes the stick answers; after the
 host has put it into a receive mode (`link_modes` not empty) the pty server streams the drive's
 telegrams through `encoder()`, filtered to the link modes the host selected. Nothing here
-reads a clock or a file: `simulators.pty_dongle` does the I/O.
+reads a clock or a file: `simulators.dongles.pty` does the I/O.
 
 Which command starts reception, per stick (so the stream begins when the collector is ready):
 iM871A SET_CONFIG with a link mode, iU891A SET_ACTIVE_CONFIGURATION with a link mode and
@@ -20,7 +20,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
-from .dongles import DongleEncoder, HexLines, RtlWmbus
+from simulators.dongles import DongleEncoder, HexLines, RtlWmbus
 
 ALL_MODES = frozenset(("T1", "C1"))
 
