@@ -10,15 +10,16 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from billing_rules.engine import bill
-from billing_rules.explain import explain as explain_text
-from billing_rules.types import BillingDataError, BillingResult, Rules
-from ingest.billing_inputs import BillingInputError, load_folder
+if TYPE_CHECKING:  # pandas and the engine load only when a command runs: `amr --help` stays fast
+    import pandas as pd
+
+    from billing_rules.types import BillingResult, Rules
+
+ESTIMATE_WARNING_SHARE = 0.10  # warn when more metered contracts than this are billed on estimates
 
 app = typer.Typer(help="Billing: invoice lines, exceptions report and step-by-step explanations.",
                   no_args_is_help=True)
@@ -40,8 +41,13 @@ def _check_period(period: str) -> str:
     return period
 
 
-def _run(data: Path, period: str, contracts: list[str] | None,
-         readings: Path | None) -> tuple[BillingResult, Rules]:
+def _run(data: Path, period: str, contracts: list[str] | None, readings: Path | None,
+         allow_estimates: bool = True) -> tuple[BillingResult, Rules, pd.DataFrame]:
+    """Load, check and bill; returns the result, the rules and the customers (for the invoice file)."""
+    from billing_rules.engine import bill, readings_since
+    from billing_rules.types import BillingDataError
+    from ingest.billing_inputs import BillingInputError, load_folder
+
     _check_period(period)
     try:
         inputs, rules = load_folder(data, readings)
@@ -51,8 +57,13 @@ def _run(data: Path, period: str, contracts: list[str] | None,
     for contract_id in contracts or []:
         if not (inputs.contracts["contract_id"] == contract_id).any():
             raise _fail(f"{contracts_file}, column contract_id: unknown contract {contract_id!r}")
+    if not allow_estimates and len(inputs.readings) and readings_since(inputs, period) == 0:
+        last = str(inputs.readings["read_at"].max())[:10]
+        raise _fail(f"{inputs.files.get('readings', 'readings')}: no reading on or after {period}-01 (the last is "
+                    f"from {last}); every metered contract of {period} would be an estimate. Give "
+                    f"--allow-estimates to bill it anyway")
     try:
-        return bill(inputs, rules, period, contracts or None), rules
+        return bill(inputs, rules, period, contracts or None), rules, inputs.customers
     except BillingDataError as exc:
         file = inputs.files.get(exc.file, exc.file)
         raise _fail(f"{file}, column {exc.column}: {exc.message}") from None
@@ -60,6 +71,23 @@ def _run(data: Path, period: str, contracts: list[str] | None,
         typer.echo(f"error: internal billing error ({type(exc).__name__}: {exc}); please report it "
                    f"with the data folder", err=True)
         raise typer.Exit(code=1) from None
+
+
+def _estimate_warning(result: BillingResult, period: str) -> None:
+    """One warning line on stderr when estimates, not readings, carry more than 10 % of the run."""
+    from billing_rules.engine import estimate_share
+
+    estimated, metered = estimate_share(result)
+    if metered and estimated > ESTIMATE_WARNING_SHARE * metered:
+        typer.echo(f"warning: {estimated} of {metered} metered contracts ({100 * estimated / metered:.1f} %) billed "
+                   f"on estimates in {period}: are the readings of {period} loaded? "
+                   f"(see kind 'estimate' in the exceptions file)", err=True)
+
+
+def _kinds(result: BillingResult) -> str:
+    """Exception counts by kind, e.g. ``estimate 12, missing_reading 3``; ``none`` when empty."""
+    counts = result.exceptions["kind"].value_counts().sort_index()
+    return ", ".join(f"{kind} {n}" for kind, n in counts.items()) or "none"
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
@@ -84,23 +112,33 @@ def run(
     exceptions_out: Annotated[Path | None, typer.Option("--exceptions-out", help="Exceptions file "
                                                           "(default: next to --out).")] = None,
     readings: ReadingsOpt = None,
+    allow_estimates: Annotated[bool, typer.Option(
+        "--allow-estimates", metavar="", help="Bill a month with no reading on or after its first day "
+        "(every metered contract then gets an estimate).")] = False,
 ) -> None:
     """Bill every contract whose cycle closes in PERIOD and write invoice lines and exceptions.
 
-    Also writes the registers billed at the period end (FILE-registers.csv/.parquet); put it into the
-    data folder as billed_registers for the next run so estimates are reconciled.
+    Also writes one row per invoice (FILE-invoices.csv/.parquet) and the registers billed at the period
+    end (FILE-registers.csv/.parquet); put the latter into the data folder as billed_registers for the
+    next run so estimates are reconciled.
     """
+    from billing_rules.invoices import build_invoices, lines_for_output
+
     if out.suffix not in (".csv", ".parquet"):
         raise _fail(f"{out}: --out must end in .csv or .parquet")
-    result, _ = _run(data, period, contract, readings)
+    result, rules, customers = _run(data, period, contract, readings, allow_estimates)
     exc_path = exceptions_out or out.with_name(f"{out.stem}-exceptions{out.suffix}")
     reg_path = out.with_name(f"{out.stem}-registers{out.suffix}")
-    _write(result.lines, out)
+    inv_path = out.with_name(f"{out.stem}-invoices{out.suffix}")
+    invoices = build_invoices(result.periods, result.segments, result.lines, customers)
+    _write(lines_for_output(result.lines, rules), out)
+    _write(invoices, inv_path)
     _write(result.exceptions, exc_path)
     _write(result.registers, reg_path)
-    invoices = result.lines.groupby(["contract_id", "period"]).ngroups
-    typer.echo(f"{invoices} invoices, {len(result.lines)} lines -> {out}; "
+    typer.echo(f"{period}: {len(invoices)} invoices -> {inv_path}; {len(result.lines)} lines -> {out}; "
                f"{len(result.exceptions)} exceptions -> {exc_path}; registers -> {reg_path}")
+    typer.echo(f"{period} exceptions by kind: {_kinds(result)}")
+    _estimate_warning(result, period)
 
 
 @app.command()
@@ -112,7 +150,7 @@ def exceptions(
     readings: ReadingsOpt = None,
 ) -> None:
     """List the exceptions of the run closing in PERIOD (missing reads, estimates, alarms …)."""
-    result, _ = _run(data, period, contract, readings)
+    result, _, _ = _run(data, period, contract, readings)
     if out is not None:
         _write(result.exceptions, out)
         typer.echo(f"{len(result.exceptions)} exceptions -> {out}")
@@ -128,5 +166,7 @@ def explain(
     readings: ReadingsOpt = None,
 ) -> None:
     """Print, step by step, which readings, rules and prices produced each invoice line."""
-    result, rules = _run(data, period, [contract_id], readings)
+    from billing_rules.explain import explain as explain_text
+
+    result, rules, _ = _run(data, period, [contract_id], readings)
     typer.echo(explain_text(result, rules, contract_id))

@@ -11,17 +11,19 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from simulators.dongles import ENCODERS, FAULT_KINDS, Faults, build_stream
-from simulators.dongles.pty import VIRTUAL_DONGLES, PtyDongleServer
-from simulators.drive import Drive, DriveSpec, simulate_drive
-from simulators.drive.output import nmea_schedule, write_drive
-from simulators.town.consumption import month_ends, simulate, write_events, write_readings
-from simulators.town.folder import TownFolderError, TownParams, open_town, write_params
-from simulators.town.population import build_town, write_town
+if TYPE_CHECKING:  # numpy/pandas-heavy simulators load only when a command runs: `amr --help` stays fast
+    from simulators.dongles import Faults
+    from simulators.drive import Drive
+
+# Spelled out here, not imported, so that `--help` can list them without loading the simulators;
+# tests/test_sim_town.py checks they equal simulators.dongles.ENCODERS / FAULT_KINDS and
+# simulators.dongles.pty.VIRTUAL_DONGLES.
+DONGLES = ("im871a", "iu891a", "amb8465", "amb8465-transparent", "rc1180", "cul", "rtl_wmbus", "hex")
+FAULTS = ("silence", "garbage", "reply", "truncate", "bad_check")
 
 app = typer.Typer(help="Simulators: a town and its true consumption, drives, dongle byte streams, pty dongles.",
                   no_args_is_help=True)
@@ -57,6 +59,10 @@ def town(
 ) -> None:
     """Write customers, premises, contracts, meters, tariffs, abonaments, readings (billing inputs),
     radio.csv and keys.csv (drive-by side) and events.csv (ground-truth leak/backflow/magnet episodes)."""
+    from simulators.town.consumption import month_ends, simulate, write_events, write_readings
+    from simulators.town.folder import TownParams, write_params
+    from simulators.town.population import build_town, write_town
+
     d0, d1 = _date("--start", start), _date("--end", end)
     if d1 < d0:
         raise _fail(f"--end {d1} is before --start {d0}")
@@ -89,12 +95,14 @@ def _faults(spec: str | None) -> Faults | None:
     """``garbage=0.01,truncate=0.005,...`` (per-frame probabilities) into `Faults`."""
     if not spec:
         return None
+    from simulators.dongles import Faults
+
     values: dict[str, float] = {}
     for part in spec.split(","):
         name, _, value = part.partition("=")
         name = name.strip()
-        if name not in FAULT_KINDS:
-            raise _fail(f"--faults: unknown fault {name!r}; known: {', '.join(FAULT_KINDS)}")
+        if name not in FAULTS:
+            raise _fail(f"--faults: unknown fault {name!r}; known: {', '.join(FAULTS)}")
         try:
             values[name] = float(value)
         except ValueError:
@@ -124,6 +132,9 @@ def _time(value: str) -> dt.time:
 
 
 def _drive(town_dir: Path, day: str | None, start: str, van_kmh: float, seed: int) -> Drive:
+    from simulators.drive import DriveSpec, simulate_drive
+    from simulators.town.folder import TownFolderError, open_town
+
     if van_kmh <= 0:
         raise _fail(f"--van-kmh must be positive, got {van_kmh}")
     try:
@@ -144,7 +155,8 @@ StartOpt = Annotated[str, typer.Option("--start", help="Time the van sets off (l
 VanOpt = Annotated[float, typer.Option("--van-kmh", help="Van speed along the streets.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for schedules, fading and GPS noise.")]
 FaultsOpt = Annotated[str | None, typer.Option(
-    "--faults", help="Inject dongle faults, e.g. 'garbage=0.01,truncate=0.005,bad_check=0.01,reply=0.01,silence=0'.")]
+    "--faults", help=f"Inject dongle faults: comma-separated KIND=probability per frame, KIND one of "
+    f"{', '.join(FAULTS)}; e.g. 'garbage=0.01,truncate=0.005'.")]
 
 
 @app.command()
@@ -155,13 +167,20 @@ def drive(
     start: StartOpt = "08:00",
     van_kmh: VanOpt = 30.0,
     seed: SeedOpt = 1,
-    dongle: Annotated[str | None, typer.Option("--dongle", help="Also write this dongle's byte stream.")] = None,
-    faults: FaultsOpt = None,
+    dongle: Annotated[str | None, typer.Option(
+        "--dongle", help=f"Also write this dongle's byte stream; one of {', '.join(DONGLES)}.")] = None,
+    faults: Annotated[str | None, typer.Option(
+        "--faults", help=f"With --dongle: inject faults into its byte stream, comma-separated KIND=probability "
+        f"per frame, KIND one of {', '.join(FAULTS)}; e.g. 'garbage=0.01,truncate=0.005'.")] = None,
 ) -> None:
     """Drive the whole town once: write what was sent, what should be heard and the true registers."""
-    if dongle is not None and dongle not in ENCODERS:
-        raise _fail(f"--dongle: unknown dongle {dongle!r}; known: {', '.join(ENCODERS)}")
+    from simulators.drive.output import write_drive
+
+    if dongle is not None and dongle not in DONGLES:
+        raise _fail(f"--dongle: unknown dongle {dongle!r}; known: {', '.join(DONGLES)}")
     fault_spec = _faults(faults)
+    if faults and dongle is None:
+        raise _fail("--faults acts on a dongle's byte stream: give --dongle NAME as well")
     t0 = time.perf_counter()
     result = _drive(town_dir, day, start, van_kmh, seed)
     try:
@@ -179,10 +198,13 @@ def drive(
 @app.command()
 def dongle(
     town_dir: TownDir,
-    name: Annotated[str, typer.Option("--dongle", help="Which receiver to imitate.")] = "im871a",
+    name: Annotated[str, typer.Option(
+        "--dongle", help=f"Which receiver to imitate; one of {', '.join(DONGLES)}.")] = "im871a",
     speed: Annotated[str, typer.Option("--speed", help="Time factor (60 = a minute per second) or 'max'.")] = "60",
-    pty: Annotated[bool, typer.Option("--pty", help="Serve on a pseudo-terminal and print its path.")] = False,
-    nmea: Annotated[bool, typer.Option("--nmea", help="With --pty: a GPS puck on a second pty.")] = False,
+    pty: Annotated[bool, typer.Option("--pty", metavar="", help="Serve on a pseudo-terminal and print its path.")]
+    = False,
+    nmea: Annotated[bool, typer.Option("--nmea", metavar="", help="With --pty: a GPS puck on a second pty.")]
+    = False,
     out: Annotated[Path | None, typer.Option("--out", help="Without --pty: write the byte stream here.")] = None,
     day: DayOpt = None,
     start: StartOpt = "08:00",
@@ -190,13 +212,20 @@ def dongle(
     seed: SeedOpt = 1,
     faults: FaultsOpt = None,
     exit_when_done: Annotated[bool, typer.Option(
-        "--exit-when-done", help="Exit once the drive is streamed and the client has closed the port.")] = False,
+        "--exit-when-done", metavar="", help="Exit once the drive is streamed and the client has closed the port.")]
+    = False,
 ) -> None:
     """A virtual dongle: answers the stick's command protocol on a pty, then streams the drive."""
+    from simulators.dongles import ENCODERS, build_stream
+    from simulators.dongles.pty import VIRTUAL_DONGLES, PtyDongleServer
+    from simulators.drive.output import nmea_schedule
+
     if name not in VIRTUAL_DONGLES:
         raise _fail(f"--dongle: unknown dongle {name!r}; known: {', '.join(VIRTUAL_DONGLES)}")
     if not pty and out is None:
         raise _fail("give --pty to serve a pseudo-terminal, or --out FILE to write the byte stream")
+    if nmea and not pty:
+        raise _fail("--nmea serves a GPS puck on a second pseudo-terminal: give --pty as well")
     factor = _speed(speed)
     fault_spec = _faults(faults)
     result = _drive(town_dir, day, start, van_kmh, seed)

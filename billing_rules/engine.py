@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from billing_rules.consumption import (
+    RANK_ESTIMATE,
     RANK_LABELS,
     RANK_READING,
     REGISTER_COLUMNS,
@@ -26,7 +27,7 @@ from billing_rules.faulty import estimate_faulty
 from billing_rules.garden import garden_deductions
 from billing_rules.invoices import LINE_COLUMNS, build_lines
 from billing_rules.keys import codes, meter_numbers, positions
-from billing_rules.norms import norm_daily_rate, norm_per_person, norm_quantities
+from billing_rules.norms import norm_daily_rate, norm_monthly, norm_per_person, norm_quantities
 from billing_rules.observations import build_observations
 from billing_rules.periods import DAY, date_seconds, run_periods
 from billing_rules.sewage import contract_quantities
@@ -56,6 +57,8 @@ def _meter_table(meters: pd.DataFrame, premises_pos: np.ndarray) -> pd.DataFrame
     fault_end = never_ends(np.where(fault_to < 0, -1, fault_to + DAY))
     m["fault_end_t"] = np.where(fault_from < 0, never_ends(fault_from), fault_end)
     m["legalised_until_t"] = date_seconds(m["legalised_until"])
+    # the meter this one replaced, as a code: the faulty-meter rule looks at the service point's history
+    m["replaces_code"] = pd.Index(m["meter_id"]).get_indexer(m["replaces_meter_id"].to_numpy(dtype=object))
     return m
 
 
@@ -142,8 +145,8 @@ def bill(inputs: BillingInputs, rules: Rules, period: str,
 
     seg = build_segments(cp, meters)
     seg_cp = seg["cp_id"].to_numpy()
-    norm_rate = norm_daily_rate(cp["persons"].to_numpy()[seg_cp],
-                                cp["norm_m3_per_person_month"].to_numpy()[seg_cp])
+    norm_month = norm_monthly(cp["persons"].to_numpy()[seg_cp], cp["norm_m3_per_person_month"].to_numpy()[seg_cp])
+    norm_rate = norm_daily_rate(norm_month, seg["s0"].to_numpy(), seg["s1"].to_numpy())
     daily_rates(seg, obs, meters, norm_rate, rules)
     measure_segments(seg, obs, meters, billed, rules)
     estimate_faulty(seg, obs, meters, norm_rate, rules)
@@ -158,6 +161,8 @@ def bill(inputs: BillingInputs, rules: Rules, period: str,
     registers = closing_registers(seg, meters, rules.m3_decimals)
 
     seg["meter_id"] = _obj(meters["meter_id"].to_numpy()[seg["code"].to_numpy()])
+    for col in ("fault_from_t", "fault_end_t"):  # the fault as recorded, not clipped (explain prints it)
+        seg[col] = meters[col].to_numpy()[seg["code"].to_numpy()]
     for col in ("open_obs_back", "open_obs_fwd", "close_obs_back", "close_obs_fwd", "rate_obs_a",
                 "rate_obs_b", "fault_obs_a", "fault_obs_b"):
         idx = seg[col].to_numpy()
@@ -177,3 +182,30 @@ def bill(inputs: BillingInputs, rules: Rules, period: str,
         quantities=quantities,
         tariff_parts=parts,
     )
+
+
+def readings_since(inputs: BillingInputs, period: str) -> int:
+    """How many readings tell a register at or after the first day of ``period`` (YYYY-MM).
+
+    A run for a month the data never reached would bill every metered contract on estimates; the
+    CLI refuses it unless told otherwise, and this is the count it looks at.
+    """
+    start = np.datetime64(f"{period}-01", "s")
+    r = inputs.readings
+    read_at = r["read_at"].to_numpy(dtype="datetime64[s]")
+    target = r["target_date"].to_numpy(dtype="datetime64[D]")
+    has_target = ~np.isnat(target) & r["target_m3"].notna().to_numpy()
+    # a due-date register dated the day before the month is valid at its first instant
+    target_t = np.where(has_target, target + np.timedelta64(1, "D"), np.datetime64("NaT")).astype("datetime64[s]")
+    return int(((read_at >= start) | (has_target & (target_t >= start))).sum())
+
+
+def estimate_share(result: BillingResult) -> tuple[int, int]:
+    """(contract-periods whose metered water is on an estimate, contract-periods with a main meter)."""
+    q = result.quantities
+    if q.empty:
+        return 0, 0
+    metered = q["has_main_meter"].to_numpy(dtype=bool) & q["water_service"].to_numpy(dtype=bool)
+    estimated = metered & ((q["water_measured_rank"].to_numpy() == RANK_ESTIMATE)
+                           | (q["water_faulty_units"].to_numpy() > 0))
+    return int(estimated.sum()), int(metered.sum())

@@ -1,7 +1,8 @@
 """The exceptions report: everything billing staff must look at before invoices go out.
 
 Kinds (column ``kind``): missing_reading, estimate, estimate_reconciled, negative_delta,
-garden_exceeds_water, garden_not_deducted, legalisation_expiring, faulty_meter, norm_billed, no_norm,
+garden_exceeds_water, garden_not_deducted, legalisation_expiring (garden submeters; main, sewage and
+intake meters too), legalisation_expired (main, sewage and intake meters), faulty_meter, norm_billed, no_norm,
 leak_alarm / backflow_alarm / tamper_alarm (names mapped in settings ``alarms``), high_consumption,
 reading_after_removal, unknown_meter.  Each row names the contract, the period, the meter as printed
 and says in English what happened, so a row can be acted on without opening the engine.
@@ -132,9 +133,13 @@ def build_exceptions(cp: pd.DataFrame, seg: pd.DataFrame, q: pd.DataFrame, norm:
                              "legalisation_expiring", _day(legal[soon]),
                              np.char.add("submeter legalisation expires on ", _day(legal[soon]))))
 
-    fa = seg.loc[seg["kind"] == "faulty", ["cp_id", "code", "s0", "quantity_units", "fault_branch"]]
+    out.extend(_legalisation(cp, seg, meters, rules))
+
+    fa = seg.loc[seg["kind"] == "faulty", ["cp_id", "code", "s0", "quantity_units", "fault_branch", "fault_history"]]
     if len(fa):
         labels = np.vectorize(BRANCH_LABELS.get, otypes=[object])(fa["fault_branch"].to_numpy()).astype(str)
+        history = fa["fault_history"].to_numpy(dtype=object).astype(str)
+        labels = np.where(history != "", np.char.add(np.char.add(np.char.add(labels, " ("), history), ")"), labels)
         detail = np.char.add(np.char.add(np.char.add("faulty meter: ", _m3(fa["quantity_units"].to_numpy(), scale)),
                                          " m3 by rule: "), labels)
         out.append(_rows(cp, fa["cp_id"].to_numpy(), mid[fa["code"].to_numpy()], "faulty_meter",
@@ -157,6 +162,37 @@ def build_exceptions(cp: pd.DataFrame, seg: pd.DataFrame, q: pd.DataFrame, norm:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in EXCEPTION_COLUMNS})
     frame = pd.concat(out, ignore_index=True)[EXCEPTION_COLUMNS]
     return frame.sort_values(["contract_id", "kind", "meter_id", "date"], kind="stable").reset_index(drop=True)
+
+
+def _legalisation(cp: pd.DataFrame, seg: pd.DataFrame, meters: pd.DataFrame, rules: Rules) -> list[pd.DataFrame]:
+    """Main, sewage and intake meters in service at the period end whose legalisation has run out or
+    runs out within ``legalisation_warning_days``: the replacement crew's work order.
+
+    A water meter used for billing needs valid legalisation (Prawo o miarach art. 8a; 5 years for
+    cold-water meters).  Billing still uses its readings, since the register is all there is, but the
+    utility must exchange or re-verify the meter; the rows say which and since when.  Garden
+    submeters have their own rule (no deduction, ``garden_not_deducted``) and their own warning.
+    """
+    s = seg.loc[seg["role"].isin(["main", "sewage", "intake"]).to_numpy() & (seg["s1"] == seg["end_t"]).to_numpy(),
+                ["cp_id", "code", "role", "end_t"]].drop_duplicates(["cp_id", "code"])
+    if s.empty:
+        return []
+    legal = meters["legalised_until_t"].to_numpy()[s["code"].to_numpy()]
+    end_day = s["end_t"].to_numpy() - DAY
+    known = legal >= 0
+    expired = known & (legal < end_day)
+    soon = known & (legal >= end_day) & (legal <= end_day + rules.legalisation_warning_days * DAY)
+    frames = []
+    role = s["role"].to_numpy().astype(str)
+    for kind, sel, verb in (("legalisation_expired", expired, " meter legalisation expired on "),
+                            ("legalisation_expiring", soon, " meter legalisation expires on ")):
+        if sel.any():
+            day = _day(legal[sel])
+            detail = np.char.add(np.char.add(np.char.add(role[sel], verb), day),
+                                 "; exchange or re-verify the meter")
+            ids = meters["meter_id"].to_numpy()[s["code"].to_numpy()[sel]]
+            frames.append(_rows(cp, s["cp_id"].to_numpy()[sel], ids, kind, day, detail))
+    return frames
 
 
 def _norm_billed(cp: pd.DataFrame, q: pd.DataFrame, norm: pd.DataFrame, scale: int) -> list[pd.DataFrame]:
@@ -247,10 +283,13 @@ def _high_consumption(cp: pd.DataFrame, measured: pd.DataFrame, meters: pd.DataF
 
 def _after_removal(cp: pd.DataFrame, meters: pd.DataFrame, readings: pd.DataFrame,
                    code: np.ndarray) -> list[pd.DataFrame]:
+    known = code >= 0  # readings of meters on the billed premises; -1 for all others
+    if not known.any():  # e.g. one norm-billed contract: no meter of its own, nothing to look up
+        return []
     t = readings["read_at"].to_numpy(dtype="datetime64[s]").astype(np.int64)
-    known = code >= 0
-    removal = np.where(known, meters["removal_end_t"].to_numpy()[np.clip(code, 0, None)], 0)
-    late = known & (t > removal) & (meters["removal_date"].notna().to_numpy()[np.clip(code, 0, None)])
+    safe = np.where(known, code, 0)
+    removal = np.where(known, meters["removal_end_t"].to_numpy()[safe], 0)
+    late = known & (t > removal) & meters["removal_date"].notna().to_numpy()[safe]
     if not late.any():
         return []
     r = pd.DataFrame({"code": code[late], "t": t[late],

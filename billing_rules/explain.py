@@ -8,6 +8,8 @@ This runs for one contract, so plain loops are fine here.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -23,7 +25,7 @@ from billing_rules.consumption import (
 from billing_rules.faulty import BRANCH_LABELS
 from billing_rules.money import BP_SCALE, PRICE_SCALE, format_grosze, round_half_up_div
 from billing_rules.observations import SOURCE_LABELS
-from billing_rules.periods import DAY
+from billing_rules.periods import DAY, NO_END
 from billing_rules.types import BillingResult, Rules
 
 ROUNDING_RULE = (
@@ -86,8 +88,39 @@ def _rate_origin(row: pd.Series) -> str:
     return "no usable history: the premises' norm per day"
 
 
+def _fault_span(s: pd.Series) -> list[str]:
+    """The fault as the meter record has it, and the part of it this period bills.
+
+    Staff compare the date with the fitter's protocol, so the real start is printed, never the
+    period start the engine clipped it to.
+    """
+    since, until = int(s["fault_from_t"]), int(s["fault_end_t"])
+    text = f"    faulty since {_when(since)[:10]}"
+    if until < NO_END:
+        text += f" until {_when(until - DAY)[:10]} (inclusive)"
+    s0, s1 = int(s["s0"]), int(s["s1"])
+    clipped = []
+    if since < s0:
+        clipped.append("the fault began before the period")
+    if until > s1:
+        clipped.append("it lasts beyond the period end" if until < NO_END else "it has no end date yet")
+    if clipped:
+        text += (f"; this period's part from {_when(s0)[:10]} to {_when(s1 - DAY)[:10]} ({s['seg_days']:.0f} days): "
+                 + " and ".join(clipped))
+    return [text]
+
+
+def _units(text: str) -> str:
+    """Print units as a customer reads them on an invoice: m³ and zł."""
+    return re.sub(r"\bzl\b", "zł", re.sub(r"\bm3\b", "m³", text))
+
+
 def explain(result: BillingResult, rules: Rules, contract_id: str) -> str:
-    """Text account of every invoice of ``contract_id`` in the result."""
+    """Text account of every invoice of ``contract_id`` in the result (volumes in m³, money in zł)."""
+    return _units(_explain(result, rules, contract_id))
+
+
+def _explain(result: BillingResult, rules: Rules, contract_id: str) -> str:
     cps = result.periods.loc[result.periods["contract_id"] == contract_id]
     if cps.empty:
         return f"Contract {contract_id}: no billing period closes in this run (see cycle_months and dates).\n"
@@ -124,9 +157,11 @@ def explain(result: BillingResult, rules: Rules, contract_id: str) -> str:
             else:
                 branch = int(s["fault_branch"])
                 unit = "m3/month" if branch == 3 else "m3/day"
-                out.append(f"    faulty from {_when(int(s['s0']))}: statutory order, rule used: "
-                           f"{BRANCH_LABELS[branch]}")
-                if branch > 0:
+                out.extend(_fault_span(s))
+                out.append(f"    statutory order, rule used: {BRANCH_LABELS[branch]}")
+                if s["fault_history"]:
+                    out.append(f"        history on the {s['fault_history']}")
+                elif branch > 0:
                     out.append(f"        history {_obs(s, 'fault_obs_a')} to {_obs(s, 'fault_obs_b')}")
                 out.append(f"        average {s['fault_average_m3']:.4f} {unit} -> "
                            f"{s['quantity_units'] / scale:.3f} m3")
@@ -190,14 +225,15 @@ def explain(result: BillingResult, rules: Rules, contract_id: str) -> str:
             net_total += net
             vat_total += vat
             qfmt = f"{ln['quantity']:.{rules.m3_decimals if ln['unit'] == 'm3' else rules.months_decimals}f}"
+            price = f"{ln['unit_price_net']:.4f} zl/{ln['unit']}"
             out.append(f"  {int(ln['line_no'])}. {ln['item']} ({ln['basis']}), {str(ln['price_from'])[:10]}.."
-                       f"{str(ln['price_to'])[:10]}: {qfmt} {ln['unit']} x {ln['unit_price_net']:.4f} = "
-                       f"{format_grosze(net)} net, VAT {format_grosze(vat)}, gross {format_grosze(net + vat)}")
+                       f"{str(ln['price_to'])[:10]}: {qfmt} {ln['unit']} x {price} = "
+                       f"{format_grosze(net)} zl net, VAT {format_grosze(vat)} zl, gross {format_grosze(net + vat)} zl")
         if rules.vat_method == "invoice":
             exact = round_half_up_div(np.array([net_total * rules.vat_rate_bp]), BP_SCALE)[0]
             out.append(f"  VAT {rules.vat_rate_pct}% of {format_grosze(net_total)} = "
-                       f"{net_total * rules.vat_rate_bp / BP_SCALE / 100:.4f} -> {format_grosze(int(exact))}")
-        out.append(f"  TOTAL net {format_grosze(net_total)}, VAT {format_grosze(vat_total)}, "
+                       f"{net_total * rules.vat_rate_bp / BP_SCALE / 100:.4f} -> {format_grosze(int(exact))} zl")
+        out.append(f"  TOTAL net {format_grosze(net_total)} zl, VAT {format_grosze(vat_total)} zl, "
                    f"gross {format_grosze(net_total + vat_total)} zl")
         out.append("")
         out.append("Rounding: " + rounding_rule(rules))

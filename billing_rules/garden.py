@@ -1,7 +1,7 @@
 """Garden submeters (podlicznik): water irretrievably used, deducted from sewage (art. 27 ust. 6).
 
 The deduction needs a submeter that the utility has registered and sealed and whose legalisation is
-valid through the period end (reference §5: an expired legalisation or a broken seal stops the
+valid through the period end (docs/billing-sources.md §5: an expired legalisation or a broken seal stops the
 deduction without separate notice).  Some utilities count submeters only in a season (Tarnów:
 April–October); when ``garden.season_from``/``season_to`` are set, a segment's consumption counts in
 proportion to its days inside the season (its daily average), because a submeter is read at period

@@ -15,6 +15,8 @@ Rounding, exactly as billing staff can redo it by hand:
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 
@@ -169,3 +171,93 @@ def build_lines(cp: pd.DataFrame, q: pd.DataFrame, parts: pd.DataFrame, rules: R
     lines["net_grosze"] = net
     lines["vat_grosze"] = vat
     return lines
+
+
+INVOICE_COLUMNS = [
+    "contract_id", "customer_id", "customer_name", "customer_address", "premises_id", "premises_address",
+    "period", "period_start", "period_end", "tariff_group", "settlement", "meters", "net_pln", "vat_pln",
+    "gross_pln",
+]
+
+
+def _fixed(values: np.ndarray, places: int) -> np.ndarray:
+    """Exact decimal values with a fixed number of places, from numbers already rounded to them.
+
+    A billing department's import expects ``19.60``, not the float ``19.6``; ``Decimal`` prints that
+    way in CSV and becomes a decimal128 column in Parquet.
+    """
+    scale = 10**places
+    ints = np.floor(np.asarray(values, dtype=np.float64) * scale + 0.5).astype(np.int64)
+    exp = Decimal(1).scaleb(-places)
+    return np.array([Decimal(int(v)).scaleb(-places).quantize(exp) for v in ints], dtype=object)
+
+
+def lines_for_output(lines: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Invoice lines as written to files: money with 2 places, prices with 4, quantities fixed."""
+    out = lines.copy()
+    for col in ("net_pln", "vat_pln", "gross_pln"):
+        out[col] = _fixed(out[col].to_numpy(), 2)
+    out["unit_price_net"] = _fixed(out["unit_price_net"].to_numpy(), 4)
+    out["vat_rate_pct"] = np.full(len(out), rules.vat_rate_pct.normalize(), dtype=object)
+    m3 = np.asarray(out["unit"] == "m3")
+    qty = out["quantity"].to_numpy(dtype=np.float64)
+    fixed = np.empty(len(out), dtype=object)
+    fixed[m3] = _fixed(qty[m3], rules.m3_decimals)
+    fixed[~m3] = _fixed(qty[~m3], rules.months_decimals)
+    out["quantity"] = fixed
+    return out
+
+
+def _meter_text(seg: pd.DataFrame) -> pd.Series:
+    """Per contract-period: each meter with the registers billed, e.g. ``10000001 (main): 100.000 -> 120.000``."""
+    if seg.empty:
+        return pd.Series(dtype=object)
+    role = seg["role"].astype(str).to_numpy()
+    meter = seg["meter_id"].astype(str).to_numpy()
+    measured = (seg["kind"] == "measured").to_numpy()
+    opened = np.char.mod("%.3f", seg["open_m3"].to_numpy(dtype=np.float64))
+    closed = np.char.mod("%.3f", seg["close_m3"].to_numpy(dtype=np.float64))
+    text = np.where(measured, np.char.add(np.char.add(opened, " -> "), closed),
+                    np.char.add("faulty ", np.char.add(np.char.mod("%.0f", seg["seg_days"].to_numpy()),
+                                                       " days, estimated")))
+    text = np.char.add(np.char.add(np.char.add(np.char.add(meter, " ("), role), "): "), text)
+    frame = pd.DataFrame({"cp_id": seg["cp_id"].to_numpy(), "s0": seg["s0"].to_numpy(), "role": role,
+                          "text": text.astype(object)})
+    frame = frame.sort_values(["cp_id", "role", "s0"], key=lambda c: c.map(ROLE_ORDER) if c.name == "role" else c,
+                              kind="stable")
+    return frame.groupby("cp_id")["text"].agg("; ".join)
+
+
+ROLE_ORDER = {"main": 0, "sewage": 1, "intake": 2, "garden": 3}
+
+
+def build_invoices(periods: pd.DataFrame, segments: pd.DataFrame, lines: pd.DataFrame,
+                   customers: pd.DataFrame) -> pd.DataFrame:
+    """One row per invoice: who, where, which period, the registers billed and the totals.
+
+    Totals are the sums of the lines in grosze (VAT per invoice is already spread over the lines), so
+    the invoice file and the lines file always agree to the grosz.
+    """
+    if lines.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in INVOICE_COLUMNS})
+    key = ["contract_id", "period_start"]
+    grosze = lines[key].copy()
+    for col in ("net_pln", "vat_pln", "gross_pln"):
+        grosze[col] = np.floor(lines[col].to_numpy(dtype=np.float64) * GROSZ_PER_PLN + 0.5).astype(np.int64)
+    totals = grosze.groupby(key, as_index=False, sort=False).sum()
+    cp = periods[["cp_id", "contract_id", "customer_id", "premises_id", "address", "period", "period_start",
+                  "period_end", "tariff_group", "settlement"]]
+    inv = totals.merge(cp, on=key, how="left")
+    who = customers.set_index("customer_id")
+    names = who["name"] if "name" in who else pd.Series(dtype=object)
+    post = who["address"] if "address" in who else pd.Series(dtype=object)
+    inv["customer_name"] = inv["customer_id"].map(names).fillna("").to_numpy(dtype=object)
+    customer_address = inv["customer_id"].map(post)
+    inv["premises_address"] = inv["address"].fillna("").to_numpy(dtype=object)
+    inv["customer_address"] = customer_address.fillna(inv["address"]).fillna("").to_numpy(dtype=object)
+    meters = inv["cp_id"].map(_meter_text(segments)).astype(object)
+    inv["meters"] = meters.where(meters.notna(), "").to_numpy(dtype=object)
+    exp = Decimal("0.01")
+    for col in ("net_pln", "vat_pln", "gross_pln"):
+        inv[col] = np.array([Decimal(int(v)).scaleb(-2).quantize(exp) for v in inv[col].to_numpy()], dtype=object)
+    return inv[INVOICE_COLUMNS].reset_index(drop=True)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from billing_rules.keys import codes
 from billing_rules.money import to_scaled
-from billing_rules.periods import month_fraction
+from billing_rules.periods import DAY, month_fraction
 
 
 def norm_per_person(premises: pd.DataFrame, norms: pd.DataFrame) -> np.ndarray:
@@ -32,10 +32,24 @@ def norm_per_person(premises: pd.DataFrame, norms: pd.DataFrame) -> np.ndarray:
     return values[np.where(cat_codes < 0, len(categories), cat_codes), sewered.astype(np.int64)]
 
 
-def norm_daily_rate(persons: np.ndarray, m3_per_person_month: np.ndarray) -> np.ndarray:
-    """Average day of a norm (12 months over 365 days); used when a meter has no history to estimate from."""
+def norm_monthly(persons: np.ndarray, m3_per_person_month: np.ndarray) -> np.ndarray:
+    """persons × norm: the premises' m³ per calendar month (0 where no norm is known)."""
     rate = np.asarray(persons, dtype=np.float64) * np.asarray(m3_per_person_month, dtype=np.float64)
-    return np.nan_to_num(rate * 12.0 / 365.0)
+    return np.nan_to_num(rate)
+
+
+def norm_daily_rate(monthly: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
+    """Per-day pace of the norm over [t0, t1), so that days × pace = the one norm rule.
+
+    There is one norm rule for every use (no meter, a faulty meter without history, an estimate with
+    no history): m³/month × calendar months, each month counted as covered days / its own days.  A
+    flat 12/365 day would give a 28-day February 5.523 m³ of a 6 m³ norm where norm billing gives 6.
+    """
+    days = (np.asarray(t1, dtype=np.int64) - np.asarray(t0, dtype=np.int64)) / DAY
+    months = month_fraction(np.asarray(t0, dtype=np.int64), np.asarray(t1, dtype=np.int64))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(days > 0, np.asarray(monthly, dtype=np.float64) * months / np.where(days > 0, days, 1.0),
+                        0.0)
 
 
 def norm_quantities(cp: pd.DataFrame, seg: pd.DataFrame, m3_decimals: int) -> pd.DataFrame:

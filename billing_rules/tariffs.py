@@ -2,7 +2,7 @@
 
 A period that spans a price change (a new 12-month sub-period of a tariff, or a new tariff) is cut at
 the change date.  Quantities are split by days, i.e. at the daily average (PGKiM Łęczna practice;
-reference §3 "Proportional split"), unless the main meter has an observation on the change date:
+docs/billing-sources.md §3), unless the main meter has an observation on the change date:
 then metered m³ are split by that reading (before = reading − opening register).  Norm, faulty-meter
 estimate and abonament quantities are always split by days, since they are by nature per day.
 

@@ -10,7 +10,8 @@ leading zeros and is rejected).
 Formats (column: type; ``?`` = optional column or empty cell allowed)
 
 customers
-    customer_id: text, unique;  name?: text
+    customer_id: text, unique;  name?: text;  address?: text (postal address for the invoice; the
+    premises address when empty)
 premises
     premises_id: text, unique;  address?: text;  persons?: integer >= 0 (people registered, for norms);
     norm_category?: text, a category of the norm table (default table: T1-1 … T1-5 = Tabela 1 Lp. 1–5);
@@ -109,7 +110,8 @@ class Col:
 
 
 SCHEMAS: dict[str, list[Col]] = {
-    "customers": [Col("customer_id", "id"), Col("name", "text", required=False, nullable=True)],
+    "customers": [Col("customer_id", "id"), Col("name", "text", required=False, nullable=True),
+                  Col("address", "text", required=False, nullable=True)],
     "premises": [
         Col("premises_id", "id"), Col("address", "text", required=False, nullable=True),
         Col("persons", "integer", required=False, nullable=True, min_value=0),

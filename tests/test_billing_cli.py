@@ -88,8 +88,8 @@ def test_explain_tells_readings_rules_prices_and_rounding(tmp_path: Path) -> Non
     assert code == 0, text
     for expected in (f"main meter {MAIN}", "register billed at the previous period end",
                      "observed exactly at the boundary", "garden submeter registered, sealed and legalised",
-                     "- garden 6.000 m3", "= 14.000 m3", "20.000 m3 x 5.0000 = 100.00 net",
-                     "TOTAL net 216.00, VAT 17.28, gross 233.28", "half-up", "leak_alarm"):
+                     "- garden 6.000 m³", "= 14.000 m³", "20.000 m³ x 5.0000 zł/m³ = 100.00 zł net",
+                     "TOTAL net 216.00 zł, VAT 17.28 zł, gross 233.28 zł", "half-up", "leak_alarm"):
         assert expected in text, expected
 
 
@@ -104,7 +104,7 @@ def test_readings_from_another_system(tmp_path: Path) -> None:
     code, text = invoke("explain", "C1", "--period", "2026-10", "--data", str(data),
                         "--readings", str(tmp_path / "other.csv"))
     assert code == 0, text
-    assert "19.500 m3 x 5.0000 = 97.50 net" in text
+    assert "19.500 m³ x 5.0000 zł/m³ = 97.50 zł net" in text
 
 
 def bad(tmp_path: Path, *args: str) -> str:

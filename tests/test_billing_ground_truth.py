@@ -6,7 +6,7 @@ listed separately.
 
 The expected quantities come from the simulator's ground-truth arrays (``GroundTruth.consumed`` and,
 for magnet tampering only, ``GroundTruth.registered``, both at local midnights), never from the
-billing engine nor from readings.csv.  The law applied to them (billing-law-pl.md): water is the
+billing engine nor from readings.csv.  The law applied to them (docs/billing-sources.md): water is the
 main meter(s); sewage is the sewage meter if there is one, else network water + own intake − a
 garden submeter that is registered, sealed and legalised through the period end (never below 0);
 no sewage on unsewered premises; no main meter → norm; faulty main meter → estimate.
@@ -14,7 +14,7 @@ no sewage on unsewered premises; no main meter → norm; faulty main meter → e
 "Every meter was read" is checked, not assumed: a billing period runs from 00:00 of its first day
 to 00:00 after its last, and the van's readings at 08:00 on month ends cannot hit that to the litre
 by themselves. What does is the due-date register each van reading carries (the register the meter
-froze at 00:00 on the 1st, as drive-by meters send it; reference §6) and the fitter's reading of a
+froze at 00:00 on the 1st, as drive-by meters send it; docs/billing-sources.md §6) and the fitter's reading of a
 removed meter — both written by the simulator into readings.csv. The test derives from that file
 which (meter, midnight) registers billing is told, and asserts every period boundary of every
 meter in service is among them before it compares quantities.

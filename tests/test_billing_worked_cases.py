@@ -4,7 +4,7 @@ Unless a case says otherwise the town is ``Scenario.default()``: one sewered pre
 norm category T1-4), contract C1 on group G1, monthly cycle, e-invoice; G1 prices net: water
 5.00 zł/m³, sewage 8.00 zł/m³, abonament per month: meter/e-invoice 4.00, meter/paper 6.00,
 norm/e-invoice 3.00, norm/paper 5.00; VAT 8 % once per invoice.  "Ref §n" = section n of
-shared/reference/billing-law-pl.md; "art. 27" = ustawa z 7 czerwca 2001 r. (Dz.U. 2024 poz. 757).
+docs/billing-sources.md; "art. 27" = ustawa z 7 czerwca 2001 r. (Dz.U. 2024 poz. 757).
 """
 
 from __future__ import annotations

@@ -137,7 +137,9 @@ def test_replacement_consistency(sim: tuple[Town, GroundTruth]) -> None:
     assert len(new) >= 10
     for new_id, row in new.iterrows():
         old = m.loc[row["replaces_meter_id"]]
-        assert old["premises_id"] == row["premises_id"] and old["role"] == row["role"] == "main"
+        assert old["premises_id"] == row["premises_id"] and old["role"] == row["role"]
+        assert row["role"] in ("main", "sewage", "intake")
+        assert old["removal_date"] == old["legalised_until"]  # exchanged when its legalisation ran out
         removal_end = pd.Timestamp(old["removal_date"]).to_pydatetime() + dt.timedelta(days=1)
         install = pd.Timestamp(row["install_date"]).to_pydatetime()
         assert install == removal_end
@@ -190,3 +192,85 @@ def test_ten_thousand_meters_fast() -> None:
     simulate(town, 1)
     assert len(town.meters) == 10_000
     assert time.perf_counter() - t0 < 10
+
+
+def test_utility_meters_follow_the_legalisation_schedule(sim: tuple[Town, GroundTruth]) -> None:
+    # Cold-water meters are legalised for 5 years and the utility exchanges them when that runs out:
+    # on 2026-12-04 only the few it has not reached yet (about 4 %) are past legalisation, never more
+    # than half of them; garden submeters are the customers' and about a third have run out.
+    town, _ = sim
+    m = town.meters
+    today = np.datetime64("2026-12-04")
+    install = m["install_date"].to_numpy(dtype="datetime64[D]")
+    removal = m["removal_date"].to_numpy(dtype="datetime64[D]")
+    legal = m["legalised_until"].to_numpy(dtype="datetime64[D]")
+    in_service = (install <= today) & (np.isnat(removal) | (removal >= today))
+    utility = in_service & m["role"].isin(["main", "sewage", "intake"]).to_numpy()
+    assert 0.01 < (legal[utility] < today).mean() < 0.10
+    for role in ("main", "sewage", "intake"):
+        sel = in_service & (m["role"] == role).to_numpy()
+        assert (legal[sel] < today).mean() < 0.15, role
+    fresh = ~np.isnat(removal) | (legal >= np.datetime64("2026-01-01"))
+    assert ((legal - install).astype(int)[fresh & utility] == 5 * 365 - 1).all()
+    main = m["role"] == "main"
+    replaced = (m["replaces_meter_id"].notna() & main).sum() / (main & m["replaces_meter_id"].isna()).sum()
+    assert 0.12 < replaced < 0.28, replaced  # a fifth of a 5-year fleet per year
+    garden = in_service & (m["role"] == "garden").to_numpy()
+    assert 0.2 < (legal[garden] < today).mean() < 0.45
+
+
+def test_customer_numbers_are_six_digits(folder: Path) -> None:
+    customers = _csv(folder, "customers")
+    assert customers["customer_id"].str.fullmatch(r"[1-9]\d{5}").all()
+    assert customers["customer_id"].is_unique
+    assert set(_csv(folder, "contracts")["customer_id"]) <= set(customers["customer_id"])
+    assert (customers["address"] != "").all()
+
+
+def test_cli_choice_lists_match_the_simulators() -> None:
+    from simulators.dongles import ENCODERS, FAULT_KINDS
+    from simulators.dongles.pty import VIRTUAL_DONGLES
+
+    assert tuple(cli_simulate.DONGLES) == tuple(ENCODERS) == tuple(VIRTUAL_DONGLES)
+    assert tuple(cli_simulate.FAULTS) == tuple(FAULT_KINDS)
+
+
+def test_newcomer_cli_refuses_options_that_do_nothing(folder: Path, tmp_path: Path) -> None:
+    # --faults shapes a dongle's byte stream, --nmea a second pty: alone they would be silently ignored.
+    res = runner.invoke(cli_simulate.app, ["drive", "--town", str(folder), "--out", str(tmp_path / "d"),
+                                           "--faults", "garbage=0.01"])
+    assert res.exit_code == 2 and res.output.startswith("error: ") and "--dongle" in res.output
+    assert not (tmp_path / "d").exists()
+    res = runner.invoke(cli_simulate.app, ["dongle", "--town", str(folder), "--out", str(tmp_path / "s.bin"),
+                                           "--nmea"])
+    assert res.exit_code == 2 and res.output.startswith("error: ") and "--pty" in res.output
+    assert not (tmp_path / "s.bin").exists()
+
+
+def test_newcomer_help_shows_switches_and_every_choice() -> None:
+    import re
+
+    res = runner.invoke(cli_simulate.app, ["dongle", "--help"], env={"COLUMNS": "200"}, terminal_width=200)
+    assert res.exit_code == 0
+    text = res.output
+    for flag in ("--pty", "--nmea", "--exit-when-done"):
+        line = next(ln for ln in text.splitlines() if f" {flag} " in ln)
+        assert "<bool>" not in line, line
+    flat = re.sub(r"[\s│]+", " ", text)
+    assert ", ".join(cli_simulate.DONGLES) in flat
+    assert ", ".join(cli_simulate.FAULTS) in flat
+    res = runner.invoke(cli_simulate.app, ["drive", "--help"], env={"COLUMNS": "200"}, terminal_width=200)
+    flat = re.sub(r"[\s│]+", " ", res.output)
+    assert ", ".join(cli_simulate.DONGLES) in flat and ", ".join(cli_simulate.FAULTS) in flat
+
+
+def test_cli_modules_do_not_load_pandas_at_import() -> None:
+    # `amr --help` must stay fast: the sub-apps load pandas, numpy and the engines only in commands.
+    import subprocess
+    import sys
+
+    code = ("import sys, cli_billing, cli_simulate; "
+            "print(sorted(m for m in ('pandas', 'numpy', 'billing_rules', 'simulators') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.strip() == "[]", out.stdout

@@ -111,15 +111,17 @@ class GroundTruth:
                          name="register_m3")
 
 
-def _episodes(rng: np.random.Generator, eligible: np.ndarray, share: float, days: int,
+def _episodes(rng: np.random.Generator, eligible: np.ndarray, share: float, lo: np.ndarray, hi: np.ndarray,
               min_len: int, max_len: int) -> np.ndarray:
-    """[a, b) day ranges for a random `share` of eligible meters; -1 for the rest."""
+    """[a, b) day ranges inside each meter's service days [lo, hi) for a random `share` of eligible
+    meters; -1 for the rest.  An episode on a meter not yet installed or already exchanged would be
+    an event no reading could ever show."""
     out = np.full((len(eligible), 2), -1, dtype=int)
-    hit = eligible & (rng.random(len(eligible)) < share)
+    hit = eligible & (rng.random(len(eligible)) < share) & (hi - lo >= 2)
     k = int(hit.sum())
-    a = rng.integers(0, max(days - 1, 1), k)
+    a = lo[hit] + np.floor(rng.random(k) * (hi[hit] - lo[hit] - 1)).astype(int)
     out[hit, 0] = a
-    out[hit, 1] = np.minimum(a + rng.integers(min_len, max_len + 1, k), days)
+    out[hit, 1] = np.minimum(a + rng.integers(min_len, max_len + 1, k), hi[hit])
     return out
 
 
@@ -172,16 +174,17 @@ def simulate(town: Town, seed: int) -> GroundTruth:
     in_service = (d >= install_k[:, None]) & (d < removal_k[:, None])
     main = role == "main"
 
-    leak = _episodes(rng, main, SHARE_LEAK, days, 3, 45)
+    lo, hi = np.maximum(install_k, 0), np.minimum(removal_k, days)
+    leak = _episodes(rng, main, SHARE_LEAK, lo, hi, 3, 45)
     leak_rate = rng.uniform(0.3, 3.0, n)
     flow = flow + _range_mask(leak, days) * leak_rate[:, None]
-    back = _episodes(rng, main, SHARE_BACKFLOW, days, 1, 1)
+    back = _episodes(rng, main, SHARE_BACKFLOW, lo, hi, 1, 1)
     back_m3 = rng.uniform(0.02, 0.2, n)
     back_mask = _range_mask(back, days)
     flow = np.where(back_mask, -back_m3[:, None], flow)
     flow = flow * in_service
     registered_flow = flow.copy()
-    magnet = _episodes(rng, main & (m["_faulty_k"].to_numpy() < 0), SHARE_MAGNET, days, 10, 60)
+    magnet = _episodes(rng, main & (m["_faulty_k"].to_numpy() < 0), SHARE_MAGNET, lo, hi, 10, 60)
     registered_flow = np.where(_range_mask(magnet, days), registered_flow * MAGNET_FACTOR, registered_flow)
     faulty_k = m["_faulty_k"].to_numpy()
     stuck = (faulty_k[:, None] >= 0) & (d[None, :] >= faulty_k[:, None])

@@ -4,7 +4,10 @@
 same seed gives the same bytes. The mix follows a small Polish town: several radio families, about
 15 % of houses with a garden submeter (some unregistered, unsealed or with expired legalisation), a
 few temporary connections without any meter (billed by the norm), houses with an own well and an
-intake meter, sewage meters, faulty meters, replacements and meters close to rollover.
+intake meter, sewage meters, faulty meters and meters close to rollover.  Main, sewage and intake
+meters are exchanged when their 5-year legalisation runs out (about a fifth of them in a simulated
+year), apart from a few the utility has not reached yet.  Customer numbers are 6 digits (100001 …),
+as invoice numbers and the customers' portal use them.
 
 `write_town` writes exactly the files `ingest.billing_inputs` loads (customers, premises, contracts,
 meters, readings, tariffs, abonaments) plus the radio side that billing does not need:
@@ -33,11 +36,13 @@ SHARE_TEMPORARY = 0.02  # building sites etc.: contract without a meter, billed 
 SHARE_GARDEN = 0.15
 SHARE_INTAKE = 0.03  # own well with an intake meter (counts for sewage)
 SHARE_SEWAGE_METER = 0.02
-SHARE_REPLACED = 0.01
+SHARE_OVERDUE = 0.04  # utility meters past legalisation the utility has not exchanged yet (behind schedule)
 SHARE_FAULTY = 0.005
 SHARE_NEAR_ROLLOVER = 0.01
 SHARE_SEWERED = 0.80
-LEGALISATION_YEARS = 5  # cold-water meters in Poland
+LEGALISATION_YEARS = 5  # cold-water meters in Poland (docs/billing-sources.md §5)
+LEGALISATION_DAYS = LEGALISATION_YEARS * 365
+UTILITY_ROLES = ("main", "sewage", "intake")  # exchanged by the utility when legalisation runs out
 REGISTER_DIGITS = 5
 NEAR_ROLLOVER_DIGITS = 4  # old 4-digit registers are the ones that actually roll over
 TARIFF_GROUP = "MIASTECZKO"
@@ -78,22 +83,41 @@ def _dates(start: dt.date, offsets: np.ndarray) -> np.ndarray:
 
 
 def _house_meter_counts(flags: dict[str, np.ndarray]) -> np.ndarray:
-    has_main = ~flags["temporary"]
-    return (has_main.astype(int) + flags["replaced"] + flags["garden"] + flags["sewage"] + flags["intake"])
+    counts = flags["garden"].astype(int)
+    for role in UTILITY_ROLES:
+        counts = counts + flags[role] + flags[f"replaced_{role}"]
+    return counts
 
 
-def _house_flags(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+def _house_flags(rng: np.random.Generator, n: int, days: int) -> dict[str, np.ndarray]:
+    """Which meters each house has, and the legalisation schedule of its utility meters.
+
+    A utility exchanges a main, sewage or intake meter when its 5-year legalisation runs out, so the
+    fleet's ages spread evenly over 5 years: the meter in place at the start is 30 days to 5 years
+    old and is replaced inside the simulated days on the day after its legalisation ends
+    (``replaced_<role>``, ``repl_k_<role>``: the point index the new meter starts).  A few meters
+    (SHARE_OVERDUE) are 5-7 years old and left in place: the utility is behind schedule, and billing
+    lists them as legalisation_expired.  Garden submeters belong to the customer (see _meters).
+    """
     temporary = rng.random(n) < SHARE_TEMPORARY
     metered = ~temporary
     sewered = rng.random(n) < SHARE_SEWERED
-    return {
+    flags = {
         "temporary": temporary,
         "sewered": sewered,
+        "main": metered,
         "garden": metered & (rng.random(n) < SHARE_GARDEN),
         "intake": metered & (rng.random(n) < SHARE_INTAKE / SHARE_SEWERED) & sewered,
         "sewage": metered & sewered & (rng.random(n) < SHARE_SEWAGE_METER / SHARE_SEWERED),
-        "replaced": metered & (rng.random(n) < SHARE_REPLACED),
     }
+    for role in UTILITY_ROLES:
+        overdue = rng.random(n) < SHARE_OVERDUE
+        age = np.where(overdue, rng.integers(LEGALISATION_DAYS + 1, 7 * 365, n), rng.integers(30, LEGALISATION_DAYS, n))
+        repl_k = LEGALISATION_DAYS - age  # legalised through day repl_k - 1 (the removal date); new from repl_k
+        flags[f"age_{role}"] = age
+        flags[f"repl_k_{role}"] = repl_k
+        flags[f"replaced_{role}"] = flags[role] & ~overdue & (repl_k >= 1) & (repl_k <= days - 1)
+    return flags
 
 
 def _meter_ids(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -107,11 +131,10 @@ def _meters(rng: np.random.Generator, flags: dict[str, np.ndarray], persons: np.
     """One row per meter: role, service window, registers, legalisation, radio identity."""
     houses = np.arange(len(persons))
     parts = []
-    main_houses = houses[~flags["temporary"]]
-    parts.append((main_houses, "main", False))
-    parts.append((houses[flags["replaced"]], "main", True))  # the replacement meter
-    for role in ("garden", "sewage", "intake"):
+    for role in ("main", "garden", "sewage", "intake"):
         parts.append((houses[flags[role]], role, False))
+        if role in UTILITY_ROLES:
+            parts.append((houses[flags[f"replaced_{role}"]], role, True))  # the replacement meter
     house = np.concatenate([p[0] for p in parts])
     role = np.concatenate([np.full(len(p[0]), p[1], dtype=object) for p in parts])
     is_new = np.concatenate([np.full(len(p[0]), p[2]) for p in parts])
@@ -119,16 +142,23 @@ def _meters(rng: np.random.Generator, flags: dict[str, np.ndarray], persons: np.
     house, role, is_new = house[order], role[order], is_new[order]
     n = len(house)
 
-    # Replacement day (point index 1..days-1) per replaced house; old meter ends, new one starts.
-    repl_day = np.zeros(len(persons), dtype=int)
-    repl_day[flags["replaced"]] = rng.integers(1, max(days, 2), size=int(flags["replaced"].sum()))
-    replaced_main = flags["replaced"][house] & (role == "main")
-    install_k = np.where(is_new, repl_day[house], 0)
-    removal_k = np.where(replaced_main & ~is_new, repl_day[house], days)
+    # Replacement day (point index 1..days-1) per meter of a replaced role; old meter ends, new one starts.
+    repl_day = np.zeros(n, dtype=int)
+    replaced = np.zeros(n, dtype=bool)
+    age_days = np.zeros(n, dtype=np.int64)
+    for r in UTILITY_ROLES:
+        sel = role == r
+        repl_day[sel] = flags[f"repl_k_{r}"][house[sel]]
+        replaced[sel] = flags[f"replaced_{r}"][house[sel]]
+        age_days[sel] = flags[f"age_{r}"][house[sel]]
+    replaced_main = replaced & (role == "main")
+    install_k = np.where(is_new, repl_day, 0)
+    removal_k = np.where(replaced & ~is_new, repl_day, days)
 
-    # Main meters up to 9 years old (utilities fall behind on 5-year legalisation); garden submeters
-    # up to 6 years, so about one in six has an expired legalisation.
-    age_days = rng.integers(30, np.where(role == "garden", 6 * 365, 9 * 365))
+    # Utility meters follow the legalisation schedule (_house_flags); garden submeters are the
+    # customer's and up to 6 years old, so about one in six has an expired legalisation.
+    garden = role == "garden"
+    age_days[garden] = rng.integers(30, 6 * 365, int(garden.sum()))
     install_date = np.where(is_new, _dates(start, install_k), _dates(start, -age_days))
     removal_date = np.where(removal_k < days, _dates(start, removal_k - 1), np.datetime64("NaT"))
     rate = np.where(role == "main", persons[house] * 0.1, 0.12) * rng.uniform(0.7, 1.3, n)  # m³/day history
@@ -149,7 +179,7 @@ def _meters(rng: np.random.Generator, flags: dict[str, np.ndarray], persons: np.
     sub = role == "garden"
     sealed = np.where(sub, rng.random(n) < 0.9, True)
     registered = np.where(sub, rng.random(n) < 0.9, True)
-    legal = install_date + np.timedelta64(LEGALISATION_YEARS * 365, "D")
+    legal = install_date + np.timedelta64(LEGALISATION_DAYS - 1, "D")  # 5 x 365 days, the install day included
 
     fam_names = np.array(list(FAMILY_SHARES), dtype=object)
     fam_p = np.array(list(FAMILY_SHARES.values()))
@@ -209,7 +239,7 @@ def build_town(n_meters: int, seed: int, start: dt.date, end: dt.date) -> Town:
     rng = np.random.default_rng(seed)
     days = (end - start).days + 1
     h = n_meters  # every metered house has >= 1 meter, so n houses always hold >= n_meters ... almost
-    flags = _house_flags(rng, h + 10)
+    flags = _house_flags(rng, h + 10, days)
     counts = _house_meter_counts(flags)
     n_houses = int(np.searchsorted(np.cumsum(counts), n_meters, side="right"))
     flags = {k: v[:n_houses] for k, v in flags.items()}
@@ -217,11 +247,15 @@ def build_town(n_meters: int, seed: int, start: dt.date, end: dt.date) -> Town:
     norm = _pick(rng, NORM_CATEGORIES, n_houses)
     address, lat, lon = layout(n_houses, rng)
     pid = np.char.add("P", np.char.zfill(np.arange(1, n_houses + 1).astype(str), 6)).astype(object)
-    cid = np.char.add("C", np.char.zfill(np.arange(1, n_houses + 1).astype(str), 6)).astype(object)
+    if n_houses > 899_999:
+        raise ValueError(f"a town of {n_houses} houses needs more than the 6-digit customer numbers 100000-999999")
+    # customer numbers are 6 digits: invoices are numbered 123456/2026/10/01 and eBOK logs in with them
+    cid = (100_000 + np.arange(1, n_houses + 1)).astype(str).astype(object)
     kid = np.char.add("K", np.char.zfill(np.arange(1, n_houses + 1).astype(str), 6)).astype(object)
     surnames = np.array(["Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kowalczyk", "Kamiński", "Lewandowski",
                          "Zieliński", "Szymański", "Woźniak", "Dąbrowski", "Kozłowski"], dtype=object)
-    customers = pd.DataFrame({"customer_id": cid, "name": surnames[rng.integers(0, len(surnames), n_houses)]})
+    customers = pd.DataFrame({"customer_id": cid, "name": surnames[rng.integers(0, len(surnames), n_houses)],
+                              "address": address})  # the invoice goes to the premises
     premises = pd.DataFrame({"premises_id": pid, "address": address, "persons": persons, "norm_category": norm,
                              "sewered": flags["sewered"], "_lat": lat, "_lon": lon,
                              "_temporary": flags["temporary"]})
