@@ -1,7 +1,7 @@
 """Virtual dongles on real pseudo-terminals, driven with pyserial like a collector would.
 
-Each test runs the stick's command exchange with the request bytes quoted in
-../shared/reference/dongles-and-link-layer.md, then reads the drive's telegrams and checks they
+Each test runs the stick's command exchange with the request bytes of the vendors' host protocols
+(IMST HCI, Amber command mode, Radiocrafts config mode, culfw), then reads the drive's telegrams and checks they
 are exactly the bytes the dongle stream builder gives for the link modes that were selected.
 """
 
@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -245,6 +246,23 @@ def test_gps_pty_sends_the_track(serve, drive: Drive) -> None:
     assert len(fixes) >= len(drive.track.t_s) - 1
     lat, lon = fixes[-1]
     assert (lat, lon) == (pytest.approx(drive.track.lat[-1], abs=1e-6), pytest.approx(drive.track.lon[-1], abs=1e-6))
+
+
+def test_nmea_counter_counts_idle_sentences_too(serve, drive: Drive) -> None:
+    """Before the drive starts the puck repeats its start fix; those sentences are counted like the rest."""
+    s = serve("hex", nmea=True)
+    assert s.server.gps_path is not None
+    with serial.Serial(s.server.gps_path, 4800, timeout=0.5) as gps:
+        deadline = time.monotonic() + 2.5
+        idle = b""
+        while time.monotonic() < deadline:
+            idle += gps.read(4096)
+        assert idle.count(b"\n") >= 2  # at least one idle fix (GGA + RMC) before the dongle port opens
+        with serial.Serial(s.server.path, 115200, timeout=0.5) as port:
+            _read_all(port)
+            rest = _read_all(gps)
+    s.finish()
+    assert s.server.report.nmea_sentences == (idle + rest).count(b"\n")
 
 
 def test_cli_serves_a_pty_and_exits_when_done(tmp_path: Path) -> None:

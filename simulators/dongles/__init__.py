@@ -9,7 +9,7 @@ bytes and the same fault log, which records every injected fault so a framer tes
 exactly which frames must come out.
 
 The per-dongle byte layouts live in :mod:`simulators.dongles.imst`, :mod:`simulators.dongles.amber`
-and :mod:`simulators.dongles.text`; the facts are in ../shared/reference/dongles-and-link-layer.md.
+and :mod:`simulators.dongles.text`, each citing the vendor's datasheet it follows.
 """
 
 from __future__ import annotations

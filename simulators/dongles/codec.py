@@ -2,7 +2,8 @@
 
 Each dongle family protects its serial framing differently and reports signal strength on
 its own scale; keeping these small pure functions in one place lets every builder (and the
-tests) use exactly one definition. Facts: ../shared/reference/dongles-and-link-layer.md.
+tests) use exactly one definition. Sources: IMST iM871A/iU891A HCI specifications (CRC-16/X-25, SLIP),
+the Amber AMB8465-M manual (XOR checksum, RSSI scale) and EN 13757-4 (block CRCs).
 """
 
 from __future__ import annotations

@@ -142,7 +142,7 @@ def iu891a_frame(sap: int, msg_id: int, payload: bytes = b"", *, status: int | N
 
 
 def iu891a_info_byte(link_mode: str, frame_format: str) -> int:
-    """Inferred (reference §1.2): low nibble 2 = T, 5 = C; 0x10 set for format B."""
+    """Inferred from the iU891A host protocol: low nibble 2 = T, 5 = C; 0x10 set for format B."""
     nibble = 5 if link_mode.startswith("C") else 1 if link_mode.startswith("S") else 2
     return nibble | (0x10 if frame_format == "B" else 0)
 

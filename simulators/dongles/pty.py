@@ -210,6 +210,7 @@ class PtyDongleServer:
         if self._started is None:
             if now >= self._next_idle and self.gps.connected:
                 self.gps.out += self._idle_nmea
+                self.report.nmea_sentences += self._idle_nmea.count(b"\n")
                 self._next_idle = now + 1.0
             return
         while self._nmea and self._due(self._nmea[0], now) and len(self.gps.out) < 65_536:

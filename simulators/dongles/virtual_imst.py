@@ -18,7 +18,7 @@ from simulators.dongles.virtual import VirtualDongle
 IM871A_IDENTITY = replace(imst.Im871aIdentity(), firmware=0x15)
 IM871A_RECEIVES = {0x00: frozenset({"S1"}), 0x01: frozenset({"S1"}), 0x03: frozenset({"T1"}),
                    0x06: frozenset({"C1"}), 0x07: frozenset({"C1"}), 0x0A: frozenset({"C1", "T1"})}
-# IIFlag1 / IIFlag2 field sizes, in bit order (reference §1.1 SET_CONFIG).
+# IIFlag1 / IIFlag2 field sizes, in bit order (IMST iM871A HCI specification, SET_CONFIG).
 _IIFLAG1_SIZES = (1, 1, 1, 2, 4, 1, 1, 1)
 _IIFLAG2_SIZES = (1, 1, 1, 1, 1, 1, 1, 1)
 _LINK_MODE_BIT = 0x02

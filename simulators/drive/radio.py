@@ -35,7 +35,7 @@ _NEIGHBOURS = 6  # overlapping transmissions looked at on each side (airtime << 
 class RadioModel:
     """Radio numbers of a drive; defaults give a ~100 m median range for a meter in a pit."""
 
-    tx_power_dbm: float = 10.0  # 10 mW wM-Bus modules (billing-law-pl.md, Apator AT-WMBUS-16-2)
+    tx_power_dbm: float = 10.0  # 10 mW wM-Bus modules (Apator AT-WMBUS-16-2 datasheet)
     path_loss_1m_db: float = 31.2  # free space at 868 MHz, 1 m
     exponent: float = 3.5  # suburban street with houses and fences
     install_loss_db: float = 12.0  # mean extra loss of a meter in a pit or basement
