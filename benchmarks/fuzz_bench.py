@@ -1,6 +1,9 @@
 """Mutation fuzzing: N mutated real telegrams, counting exceptions other than DecodeError.
 
-Each frame is a public vector with 1-6 random byte flips, overwrites, cuts, insertions or
+The seed frames are the public vectors plus a frame of every (manufacturer, version, type) of
+the detection table built by `simulators.encoder.table` (new families and the manufacturer
+default-key paths: Diehl mode 5 without a key, IZAR PRIOS default keys, RFM-TX1, Apator 16-2
+tag lists, Kamstrup compact formats). Each frame is mutated with 1-6 random byte flips, overwrites, cuts, insertions or
 deletions (L re-synchronised half of the time so deeper layers are reached), decoded with all
 drivers and keys. Prints the count of unexpected exceptions, which must be 0, and a sample.
 Usage: python benchmarks/fuzz_bench.py [N] [SEED]
@@ -18,7 +21,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._vectors import frames_and_keys
-from decoders import DecodeError, Decoder
+from decoders import DecodeError, Decoder, KeyStore
+from decoders.decoder import default_registry
+from simulators.encoder.table import DETECTION_TABLE, built_frames
+
+
+def table_frames(keys: KeyStore) -> list[bytes]:
+    """One round of built frames per table triple; their keys go into `keys` (none for the
+    frames that must take a default-key path)."""
+    rng = random.Random(7)
+    registry = default_registry()
+    out = []
+    for driver, triples in DETECTION_TABLE.items():
+        standard = registry.get(driver).standard_records  # type: ignore[union-attr]
+        for triple in triples:
+            for b in built_frames(driver, triple, rng, standard):
+                if b.key is not None and "id" in b.expect:
+                    keys.add(b.expect["id"], b.key)
+                out.append(b.frame)
+    return out
 
 
 def mutate(rng: random.Random, frame: bytes) -> bytes:
@@ -48,6 +69,8 @@ def main() -> None:
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 2026
     rng = random.Random(seed)
     frames, keys = frames_and_keys()
+    built = table_frames(keys)
+    frames = frames + built
     decoder = Decoder(keys)
     unexpected: collections.Counter[str] = collections.Counter()
     samples: dict[str, str] = {}
@@ -66,7 +89,8 @@ def main() -> None:
             unexpected[name] += 1
             samples.setdefault(name, raw.hex())
     elapsed = time.perf_counter() - start
-    print(f"mutated frames: {total} (seed {seed}) in {elapsed:.1f} s")
+    print(f"mutated frames: {total} (seed {seed}) in {elapsed:.1f} s, from {len(frames)} seed frames "
+          f"({len(built)} built for the detection table)")
     print(f"decoded: {decoded}, rejected with DecodeError: {rejected}")
     print(f"unexpected exceptions: {sum(unexpected.values())}")
     for name, count in unexpected.most_common():

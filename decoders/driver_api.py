@@ -16,34 +16,33 @@ from .model import DriverContext, Telegram
 
 @dataclass(frozen=True, slots=True)
 class Signature:
-    """Detection: every field that is not None must match; more fields = more specific."""
+    """Detection key: manufacturer, version (None = any) and device type, as the meter sends them.
+
+    There is no CI condition: a family claims its (manufacturer, version, type) whatever the CI,
+    as in the detection tables of the open decoders. The CI matters only before detection, for the
+    Diehl group, where it decides which bytes hold version and type (`decoders.detection`).
+    """
 
     manufacturer: str
-    version: int | None = None
-    device_type: int | None = None
-    ci: int | None = None
+    version: int | None
+    device_type: int
 
-    def matches(self, manufacturer: str | None, version: int | None, device_type: int | None, ci: int | None) -> bool:
-        return (
-            self.manufacturer == manufacturer
-            and (self.version is None or self.version == version)
-            and (self.device_type is None or self.device_type == device_type)
-            and (self.ci is None or self.ci == ci)
-        )
-
-    @property
-    def specificity(self) -> int:
-        return sum(x is not None for x in (self.version, self.device_type, self.ci))
+    def matches(self, manufacturer: str | None, version: int | None, device_type: int | None) -> bool:
+        return (self.manufacturer == manufacturer and (self.version is None or self.version == version)
+                and self.device_type == device_type)
 
     def describe(self) -> str:
-        parts = [self.manufacturer]
-        if self.version is not None:
-            parts.append(f"v=0x{self.version:02x}")
-        if self.device_type is not None:
-            parts.append(f"t=0x{self.device_type:02x}")
-        if self.ci is not None:
-            parts.append(f"ci=0x{self.ci:02x}")
-        return " ".join(parts)
+        v = "**" if self.version is None else f"{self.version:02X}"
+        return f"{self.manufacturer} {v} {self.device_type:02X}"
+
+
+def signatures(*specs: str) -> tuple[Signature, ...]:
+    """Signatures written as in a detection table: `"APA 05 07"`, version `**` for any version."""
+    out = []
+    for spec in specs:
+        mfr, version, dtype = spec.split()
+        out.append(Signature(mfr, None if version == "**" else int(version, 16), int(dtype, 16)))
+    return tuple(out)
 
 
 DecodeFn = Callable[[Telegram, DriverContext], None]
@@ -69,11 +68,13 @@ class Driver:
 
 
 class DriverRegistry:
+    """Drivers by name and by detection key; the first registered driver claiming a key wins."""
+
     def __init__(self, drivers: list[Driver] | None = None) -> None:
         self._drivers: dict[str, Driver] = {}
         self._aliases: dict[str, Driver] = {}
-        self._detected: dict[tuple[str | None, int | None, int | None, int | None], Driver | None] = {}
-        self._index: dict[str, list[tuple[Signature, Driver]]] = {}
+        self._exact: dict[tuple[str, int, int], Driver] = {}
+        self._any_version: dict[tuple[str, int], Driver] = {}
         for d in drivers or []:
             self.register(d)
 
@@ -81,15 +82,15 @@ class DriverRegistry:
         if driver.name in self._drivers:
             raise ValueError(f"driver {driver.name!r} registered twice")
         self._drivers[driver.name] = driver
-        self._detected.clear()
         for alias in driver.aliases:
             if alias in self._aliases or alias in self._drivers:
                 raise ValueError(f"driver alias {alias!r} is taken")
             self._aliases[alias] = driver
         for sig in driver.signatures:
-            bucket = self._index.setdefault(sig.manufacturer, [])
-            bucket.append((sig, driver))
-            bucket.sort(key=lambda sd: -sd[0].specificity)
+            if sig.version is None:
+                self._any_version.setdefault((sig.manufacturer, sig.device_type), driver)
+            else:
+                self._exact.setdefault((sig.manufacturer, sig.version, sig.device_type), driver)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(sorted(self._drivers.values(), key=lambda d: d.name))
@@ -101,22 +102,11 @@ class DriverRegistry:
         """By name or alias (families the reference decoder knows under two names)."""
         return self._drivers.get(name) or self._aliases.get(name)
 
-    def detect(self, manufacturer: str | None, version: int | None, device_type: int | None,
-               ci: int | None) -> Driver | None:
-        """The most specific matching driver; answers are memoised per header tuple (bounded)."""
-        key = (manufacturer, version, device_type, ci)
-        try:
-            return self._detected[key]
-        except KeyError:
-            pass
-        found = None
-        for sig, driver in self._index.get(manufacturer or "", ()):
-            if sig.matches(manufacturer, version, device_type, ci):
-                found = driver
-                break
-        if len(self._detected) > 65536:
-            self._detected.clear()
-        self._detected[key] = found
+    def detect(self, manufacturer: str | None, version: int | None, device_type: int | None) -> Driver | None:
+        """The driver claiming (manufacturer, version, type): an exact version before `**`."""
+        found = self._exact.get((manufacturer, version, device_type))  # type: ignore[arg-type]
+        if found is None:
+            found = self._any_version.get((manufacturer, device_type))  # type: ignore[arg-type]
         return found
 
 

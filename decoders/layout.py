@@ -11,8 +11,10 @@ summary values need decoding. The full record list is still produced on demand
 
 from __future__ import annotations
 
+from typing import Any
+
 from .model import Telegram
-from .records import DataRecord, _Header, record_from_span
+from .records import DataRecord, _Header, json_head, record_from_span, span_value
 from .summary import Picks, to_m3h
 
 _MAX_PER_LENGTH = 16
@@ -20,7 +22,7 @@ _MAX_PLANS = 8192
 
 
 class Plan:
-    __slots__ = ("flow_unit", "mask", "skeleton", "slots", "spans", "summary", "warning")
+    __slots__ = ("_json", "flow_unit", "mask", "skeleton", "slots", "spans", "summary", "warning")
 
     def __init__(self, mask: int, skeleton: int,
                  slots: tuple[tuple[_Header, int, int] | None, ...], flow_unit: str,
@@ -36,9 +38,29 @@ class Plan:
         self.flow_unit = flow_unit
         self.spans = spans  # every record, for materialising the full list without a re-parse
         self.warning = warning  # the damaged-tail warning every payload of this layout earns
+        self._json: tuple[tuple[dict[str, Any] | None, _Header | None, int, int], ...] | None = None
 
     def materialise(self, payload: bytes) -> list[DataRecord]:
         return [record_from_span(h, payload, a, b) for h, a, b in self.spans]
+
+    def records_json(self, payload: bytes) -> list[dict[str, Any]]:
+        """`[r.to_json() for r in self.materialise(payload)]` without building the records: every
+        key but the value is the layout's, built once (the CLI prints every record of every line)."""
+        spans = self._json
+        if spans is None:
+            spans = self._json = tuple((None if h is None else json_head(h), h, a, b) for h, a, b in self.spans)
+        out = []
+        append = out.append
+        for head, h, a, b in spans:
+            if head is None:
+                append(record_from_span(h, payload, a, b).to_json())
+                continue
+            d = head.copy()
+            d["value"] = span_value(h, payload, a, b)[0]  # type: ignore[arg-type]
+            if h.vifes:  # type: ignore[union-attr]
+                d["vifes"] = list(h.vifes)  # type: ignore[union-attr]
+            append(d)
+        return out
 
     def apply_summary(self, t: Telegram, payload: bytes) -> None:
         """What `summary.apply_summary` does with this layout's summary values, decoded straight

@@ -64,23 +64,40 @@ class Telegram:
             self.alarms.append(name)
 
     def to_json(self, with_records: bool = True) -> dict[str, Any]:
+        """The contract-1 object. Written out field by field: it runs for every printed line."""
         out: dict[str, Any] = {}
-        for key in ("id", "manufacturer", "version", "device_type", "media"):
-            v = getattr(self, key)
-            if v is not None:
-                out[key] = v
+        if self.id is not None:
+            out["id"] = self.id
+        if self.manufacturer is not None:
+            out["manufacturer"] = self.manufacturer
+        if self.version is not None:
+            out["version"] = self.version
+        if self.device_type is not None:
+            out["device_type"] = self.device_type
+        if self.media is not None:
+            out["media"] = self.media
         if self.driver:
             out["driver"] = self.driver
-        for key in ("total_m3", "target_m3", "target_date", "flow_m3h"):
-            v = getattr(self, key)
-            if v is not None:
-                out[key] = v
+        if self.total_m3 is not None:
+            out["total_m3"] = self.total_m3
+        if self.target_m3 is not None:
+            out["target_m3"] = self.target_m3
+        if self.target_date is not None:
+            out["target_date"] = self.target_date
+        if self.flow_m3h is not None:
+            out["flow_m3h"] = self.flow_m3h
         if self.error is None or self.alarms:
             out["alarms"] = list(self.alarms)
         for k, v in self.extra.items():
-            out.setdefault(k, v)
-        if with_records and (self.records or self.error is None):
-            out["records"] = [r.to_json() for r in self.records]
+            if k not in out:
+                out[k] = v
+        if with_records:
+            if self._records is None and self._plan is not None and self.payload:
+                out["records"] = self._plan.records_json(self.payload)
+            else:
+                records = self.records
+                if records or self.error is None:
+                    out["records"] = [r.to_json() for r in records]
         if self.ci is not None:
             out["encryption"] = self.encryption
             out["decrypted"] = self.decrypted

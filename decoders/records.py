@@ -245,17 +245,32 @@ def record_from_span(h: _Header | None, data: bytes, a: int, b: int) -> DataReco
         rest = data[a:b]
         return DataRecord(data[a - 1 : a], b"", 0, 0, 0, "instantaneous", "manufacturer_data", "", rest.hex(),
                           raw=rest)
+    value, raw = span_value(h, data, a, b)
+    return _new(DataRecord, h.prefix + (value, h.vifes, raw))  # noqa: RUF005
+
+
+def span_value(h: _Header, data: bytes, a: int, b: int) -> tuple[Any, bytes]:
+    """(value, raw bytes) of the record under header `h` whose value occupies data[a:b]."""
     if h.low == 0x0D:
         value, _ = _variable(data, a, data[a - 1], "application layer")
-        raw = data[a - 1 : b]
         if h.profile or (h.kind == KIND_BINARY and data[a - 1] <= 0xBF):
             value = data[a:b].hex()
         elif type(value) is int and h.kind == KIND_NUMBER:
             value = _scale(value, h.exp)
-    else:
-        raw = data[a:b]
-        value = h.decode(raw) if a != b else None
-    return _new(DataRecord, h.prefix + (value, h.vifes, raw))  # noqa: RUF005
+        return value, data[a - 1 : b]
+    raw = data[a:b]
+    return (h.decode(raw) if a != b else None), raw
+
+
+def json_head(h: _Header) -> dict[str, Any]:
+    """`DataRecord.to_json` of a record under `h`, value left None: the same for every record
+    of the header, so a layout builds it once (see `layout.Plan.records_json`)."""
+    head: dict[str, Any] = {"dif": h.dif.hex(), "vif": h.vif.hex(), "storage": h.storage, "tariff": h.tariff,
+                            "subunit": h.subunit, "function": h.function, "quantity": h.quantity, "unit": h.unit,
+                            "value": None}
+    if h.vifes:
+        head["vifes"] = list(h.vifes)
+    return head
 
 
 def _value_decoder(low: int, kind: int, exp: int, profile: bool) -> tuple[Callable[[bytes], Any], type | None]:

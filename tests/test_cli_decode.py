@@ -90,3 +90,53 @@ def test_forced_driver_and_unknown_driver(vectors: list[dict]) -> None:
     assert r.returncode == 0 and lines(r.stdout)[0]["driver"] == "izar"
     r = amr("decode", "--driver", "nosuch", IPERL)
     assert r.returncode == 2 and "unknown driver 'nosuch'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_version() -> None:
+    r = amr("--version")
+    assert r.returncode == 0 and r.stdout.startswith("amr ")
+
+
+def test_stdin_is_a_stream_each_object_leaves_before_the_next_line_arrives() -> None:
+    proc = subprocess.Popen([sys.executable, "-c", "import cli; cli.app()", "decode", "-"], cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        for _ in range(3):
+            proc.stdin.write(IPERL + "\n")
+            proc.stdin.flush()
+            obj = json.loads(proc.stdout.readline())  # blocks forever if the CLI waited for the end
+            assert obj["id"] == "33225544"
+        proc.stdin.close()
+        assert proc.wait(timeout=30) == 0
+    finally:
+        proc.kill()
+
+
+def test_decode_help_imports_no_decoder_json_or_billing_stack() -> None:
+    """`cli` itself imports only stdlib and typer (billing/simulate sub-apps stubbed out here:
+    their own start-up is theirs); the decoder, orjson and rich load inside the commands."""
+    code = ("import sys, types, typer\n"
+            "for n in ('cli_billing', 'cli_simulate'):\n"
+            "    m = types.ModuleType(n); m.app = typer.Typer(); sys.modules[n] = m\n"
+            "import cli\n"
+            "heavy = ('decoders', 'orjson', 'pandas', 'numpy', 'sqlalchemy', 'rich')\n"
+            "print(sorted(m for m in heavy if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
+
+
+def test_file_of_comments_only_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_text("# nothing\n\n")
+    r = amr("decode", "--file", str(tmp_path / "t.txt"))
+    assert r.returncode == 2 and "no telegram" in r.stderr
+
+
+def test_json_is_valid_even_for_nan_values() -> None:
+    # real32 NaN (00 00 C0 7F) in a plain OMS record: printed as null, never as the invalid token NaN
+    frame = "1444AE4C4455223368077A55000000" + "0513" + "0000C07F"
+    r = amr("decode", frame)
+    assert r.returncode == 0, r.stdout
+    (obj,) = lines(r.stdout)
+    assert obj["records"][0]["value"] is None

@@ -15,10 +15,7 @@ from decoders import Decoder, parse_hex
 VECTORS = load_vectors()
 FIELDS = ("id", "total_m3", "target_m3", "target_date")
 
-PENDING: set[str] = {
-    "038-hydrus",  # mode 5 with a key the vectors do not give
-    "089-rfmtx1",  # security mode 16 scrambling: algorithm not derivable from one vector
-}
+PENDING: set[str] = set()
 
 
 def decode_vector(v: dict):  # type: ignore[no-untyped-def]

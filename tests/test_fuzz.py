@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import random
 
 from conftest import load_vectors
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from decoders import DecodeError, Decoder, KeyStore
+from decoders.decoder import default_registry
+from simulators.encoder.table import DETECTION_TABLE, built_frames
 
 VECTORS = load_vectors()
 FRAMES = [bytes.fromhex(v["telegram_hex"]) for v in VECTORS]
@@ -16,6 +19,15 @@ KEYS = KeyStore()
 for _v in VECTORS:
     if _v["key"] and len(_v["id"]) == 8:
         KEYS.add(_v["id"].lower(), bytes.fromhex(_v["key"]))
+# A frame of every detection-table triple: new families and the default-key paths (built with
+# no configured key where the frame relies on a manufacturer default).
+_RNG = random.Random(9)
+for _driver, _triples in DETECTION_TABLE.items():
+    for _triple in _triples:
+        for _b in built_frames(_driver, _triple, _RNG, default_registry().get(_driver).standard_records):  # type: ignore[union-attr]
+            if _b.key is not None:
+                KEYS.add(_b.expect["id"], _b.key)
+            FRAMES.append(_b.frame)
 DECODER = Decoder(KEYS)
 
 

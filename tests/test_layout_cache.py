@@ -21,7 +21,7 @@ def _keys() -> KeyStore:
 
 def _summary(t) -> tuple:  # type: ignore[no-untyped-def]
     return (t.id, t.total_m3, t.target_m3, t.target_date, t.flow_m3h, tuple(t.alarms), t.error,
-            tuple(t.warnings), [r.to_json() for r in t.records])
+            tuple(t.warnings), repr([r.to_json() for r in t.records]))  # repr: a real32 NaN equals itself
 
 
 def test_second_pass_uses_plans_and_matches_first() -> None:

@@ -17,6 +17,9 @@ The keystream is a linear function of the 32-bit start register, so it is comput
 from __future__ import annotations
 
 DEFAULT_KEY32 = 0xDFD109E8
+# The public default keys, tried in this order when the meter has no key of its own:
+# 39BC8A10E66D83F8 and 51728910E66D83F8 folded to 32 bits.
+DEFAULT_KEYS32 = (DEFAULT_KEY32, 0xB71F0AE8)
 CHECK_BYTE = 0x4B
 # check(1) + total litres(4) + due-date litres(4) + due date type G(2)
 PLAIN_LEN = 11
@@ -70,10 +73,9 @@ def start_register(k32: int, m_field: bytes, a_field: bytes, body: bytes) -> int
 
 
 def descramble(k32: int, m_field: bytes, a_field: bytes, body: bytes) -> bytes:
-    """The PLAIN_LEN plaintext bytes of a PRIOS frame; the caller checks `CHECK_BYTE`.
-
-    `body` starts at the CI and must hold DATA_OFFSET + PLAIN_LEN bytes.
-    """
-    cipher = int.from_bytes(body[DATA_OFFSET : DATA_OFFSET + PLAIN_LEN], "big")
-    ks = keystream(start_register(k32, m_field, a_field, body))
-    return (cipher ^ ks).to_bytes(PLAIN_LEN, "big")
+    """The first PLAIN_LEN (or fewer, if the frame is shorter) plaintext bytes of a PRIOS frame;
+    the caller checks `CHECK_BYTE`. `body` starts at the CI."""
+    data = body[DATA_OFFSET : DATA_OFFSET + PLAIN_LEN]
+    n = len(data)
+    ks = keystream(start_register(k32, m_field, a_field, body)) >> 8 * (PLAIN_LEN - n)
+    return (int.from_bytes(data, "big") ^ ks).to_bytes(n, "big")

@@ -7,7 +7,7 @@ driver only adds the meter clock and the status texts.
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ..picks import RecordPicker
 from ._qds import start
@@ -24,8 +24,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="actislink",
-    signatures=(Signature("ALK", device_type=0x07), Signature("ALK", device_type=0x06),
-                Signature("ALK", device_type=0x16)),
+    signatures=signatures("ALK 04 07"),
     decode=decode,
     fields=("meter_datetime", "status_flags"),
     description="Actaris ActisLink water radio modules (DES, security mode 2)",

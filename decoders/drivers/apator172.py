@@ -6,12 +6,12 @@ which is what billing needs to see.
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ._apa_third import decoder_for
 
 DRIVER = Driver(
     name="apator172",
-    signatures=(Signature("APT", 0x04, None, 0xA0),),
+    signatures=signatures("APT 04 11"),
     decode=decoder_for("apator172", 3.0, "water"),
     fields=(),
     description="Apator 17-2 (CI 0xA0 proprietary; total = register / 3 m3)",

@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..errors import DecodeError
 from ..model import DriverContext, Telegram
 from ._apa_util import need, unix_minutes, unknown_flag
@@ -110,7 +110,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="apatorna1",
-    signatures=(Signature("APA", 0x14, None, 0xA0), Signature("APA", 0x14, None, 0xA1)),
+    signatures=signatures("APA 14 07"),
     decode=decode,
     fields=("meter_datetime", "historic_m3", "historic_datetime", "historic_age_h", "historic_status",
             "frame_status", "status_flags"),

@@ -18,7 +18,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..alarms import BACKFLOW, LEAK, TAMPER
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._apa_util import BCD_CODINGS, as_int, data, put_meter_datetime, registers, unknown_flag, vif_picker
 
@@ -84,7 +84,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="aptmbusna",
-    signatures=(Signature("APA", 0x15, 0x07),),
+    signatures=signatures("APA 15 07"),
     decode=decode,
     fields=("meter_datetime", "fabrication_no", "operating_time_h", "status_flags"),
     description="Apator APT-MBUS-NA-1 (wired M-Bus; standard records, error flags as P_* status)",

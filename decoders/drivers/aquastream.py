@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ._dhl import DAYS_PER_YEAR, Selection, flags_decoder, key
 
 _SPEC = {
@@ -16,7 +16,7 @@ _PLANS = Selection(_SPEC, ("error_flags",))
 
 DRIVER = Driver(
     name="aquastream",
-    signatures=(Signature("IMT", version=0x01, device_type=0x07), Signature("IMT", version=0x01, device_type=0x06)),
+    signatures=signatures("IMT 01 07"),
     decode=flags_decoder(_PLANS),
     fields=("meter_datetime", "total_backwards_m3", "battery_y", "status_flags"),
     description="IMT Aquastream water meters",

@@ -7,7 +7,7 @@ implies for billing is not known either, so it raises no normalised alarm."""
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._qds import COMMON, INST, error_flags, picker, read, start
 
@@ -22,7 +22,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="aventieswm",
-    signatures=(Signature("AAA", device_type=0x07), Signature("AAA", device_type=0x06)),
+    signatures=signatures("AAA 25 07"),
     decode=decode,
     fields=("meter_datetime", "consumption_at_set_date_N_m3", "status_flags"),
     description="Aventies water meters",

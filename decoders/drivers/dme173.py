@@ -3,7 +3,7 @@ storage 1 is the set-date reading."""
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._dhl_diehl import FIELDS, diehl_plans, diehl_records, diehl_spec
 
@@ -17,10 +17,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="dme173",
-    signatures=(
-        Signature("DME", version=0x63, device_type=0x07, ci=0x7A),
-        Signature("DME", version=0x63, device_type=0x07, ci=0x72),
-    ),
+    signatures=signatures("DME 63 07"),
     decode=decode,
     fields=("set_date", "total_at_set_date_m3", *FIELDS),
     description="Diehl DME 0x63 water meters (due date at the date-time storage)",

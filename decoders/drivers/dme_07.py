@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._dhl_diehl import FIELDS, diehl_plans, diehl_records, diehl_spec
 
@@ -16,10 +16,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="dme_07",
-    signatures=(
-        Signature("DME", version=0x7B, device_type=0x07, ci=0x7A),
-        Signature("DME", version=0x7B, device_type=0x07, ci=0x72),
-    ),
+    signatures=signatures("DME 7B 07"),
     decode=decode,
     fields=("set_date", "total_at_set_date_m3", *FIELDS),
     description="Diehl DME 0x7B water meters",

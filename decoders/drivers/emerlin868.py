@@ -6,7 +6,7 @@ unset register means, the decoder must not invent a value."""
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._qds import COMMON, error_flags, picker, read, start
 
@@ -20,7 +20,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="emerlin868",
-    signatures=(Signature("ELR", version=0x12, device_type=0x37),),
+    signatures=signatures("ELR 11 37", "ELR 12 37"),
     decode=decode,
     fields=("meter_datetime", "status_flags"),
     description="Elster eMerlin 868 water radio module",

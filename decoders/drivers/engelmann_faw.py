@@ -8,7 +8,7 @@ readings (storages 2..16), meter clock, total.
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._qds import COMMON, INST, error_flags, picker, read, start
 
@@ -37,7 +37,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="engelmann_faw",
-    signatures=(Signature("EFE", version=0x00, device_type=0x07),),
+    signatures=signatures("EFE 00 07"),
     decode=decode,
     fields=("meter_datetime", "reporting_date", "consumption_at_reporting_date_m3", "consumption_N_months_ago_m3",
             "status_flags"),

@@ -3,7 +3,7 @@ whose layout no vector explains; it is kept as hex for later analysis, not inter
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ..records import DataRecord
 from ._qds import COMMON, error_flags, picker, put, read, start, text
@@ -24,7 +24,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="ev200",
-    signatures=(Signature("ELR", version=0x0D, device_type=0x07),),
+    signatures=signatures("ELR 0D 07"),
     decode=decode,
     fields=("meter_datetime", "manufacturer_data_hex", "status_flags"),
     description="Elster EV200 water meter",

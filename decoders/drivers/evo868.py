@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._dhl_mad import FIELDS, mad_plans, mad_records, mad_spec
 
@@ -16,7 +16,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="evo868",
-    signatures=(Signature("MAD", version=0x50, device_type=0x07), Signature("MAD", version=0x50, device_type=0x06)),
+    signatures=signatures("MAD 50 06", "MAD 50 07", "MAD 50 16"),
     decode=decode,
     fields=("device_datetime", *FIELDS),
     description="Maddalena EVO 868 water meter module",

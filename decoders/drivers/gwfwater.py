@@ -9,7 +9,7 @@ UNKNOWN_MFCT_STATUS_n, as the reference does, with no battery figure.
 from __future__ import annotations
 
 from ..alarms import LOW_BATTERY
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._dhl import TO_SECONDS, Selection, add_flag, error_flags, finish_status, first, key, sts_flags
 
@@ -45,8 +45,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="gwfwater",
-    signatures=(Signature("GWF", device_type=0x0E), Signature("GWF", version=0x3C, device_type=0x07),
-                Signature("GWF", version=0x3C, device_type=0x06)),
+    signatures=signatures("GWF 01 0E", "GWF 3C 07"),
     decode=decode,
     fields=("actuality_duration_s", "battery_y", "power_mode", "status_flags"),
     description="GWF water meters and radio modules",

@@ -8,7 +8,7 @@ the meter clock and leaves the block in the records.
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._apa_util import CLOCK, put_meter_datetime, registers, vif_picker
 
@@ -21,7 +21,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="hydrodigit",
-    signatures=(Signature("BMT", 0x17),),
+    signatures=signatures("BMT 13 06", "BMT 17 06", "BMT 13 07", "BMT 15 07", "BMT 17 07"),
     decode=decode,
     fields=("meter_datetime",),
     description="Bmeters Hydrodigit water meter (standard OMS records)",

@@ -6,12 +6,13 @@
   sent from a module whose link address is in Diehl order (version, type, id). The core does not
   parse records for modes >= 16, so this driver parses for every mode, learning each clean layout
   in a core `LayoutCache` so that a repeated layout decodes only the values it needs.
-- Mode 5 frames need the meter's AES key like any OMS meter; no default key is known.
+- Mode 5 frames need the meter's AES key like any OMS meter; without a configured key the core
+  tries the Diehl group's public default key (accepted only if the plaintext starts 2F 2F).
 """
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..errors import DecodeError
 from ..layout import LayoutCache
 from ..model import DriverContext, Telegram
@@ -63,12 +64,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="hydrus",
-    signatures=(
-        Signature("DME", version=0x70, ci=0x7A),
-        Signature("DME", version=0x70, ci=0x72),
-        Signature("HYD", ci=0x7A),
-        Signature("HYD", ci=0x72),
-    ),
+    signatures=signatures("DME 70 07", "DME 76 07", "HYD 24 07", "HYD 8B 07", "HYD 8B 06", "DME 70 06", "DME 70 16"),
     decode=decode,
     fields=("at_date", "total_at_date_m3", "total_tariffN_at_date_m3", *FIELDS),
     description="Diehl Hydrus water meters, incl. HYD real-data frames (modes 16-31, plain records)",

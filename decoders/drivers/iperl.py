@@ -3,7 +3,7 @@ current flow (reference: max_flow_m3h), so it is not reported as `flow_m3h`."""
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._dhl import Selection, error_flags, finish_status, first, is_number, sts_flags
 
@@ -23,8 +23,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="iperl",
-    signatures=(Signature("SEN", version=0x68, device_type=0x07), Signature("SEN", version=0x68, device_type=0x06),
-                Signature("SEN", version=0x68, device_type=0x16)),
+    signatures=signatures("SEN 68 06", "SEN 68 07", "SEN 7C 07"),
     decode=decode,
     fields=("max_flow_m3h", "status_flags"),
     description="Sensus iPERL water meters",

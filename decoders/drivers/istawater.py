@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._qds import COMMON, INST, error_flags, picker, read, set_target, start
 
@@ -18,7 +18,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="istawater",
-    signatures=tuple(Signature("IST", device_type=d) for d in (0x06, 0x07, 0x15, 0x16)),
+    signatures=signatures("IST 31 07"),
     decode=decode,
     fields=("meter_datetime", "status_flags"),
     description="ista water meters (domaqua/istameter, storage-2 due date)",

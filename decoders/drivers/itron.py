@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ._dhl import Selection, flags_decoder, key
 
 _SPEC = {
@@ -16,7 +16,7 @@ _PLANS = Selection(_SPEC, ("error_flags",))
 
 DRIVER = Driver(
     name="itron",
-    signatures=tuple(Signature("ITW", device_type=d) for d in (0x07, 0x06, 0x15, 0x16)),
+    signatures=signatures("ITW 00 07", "ITW 03 07", "ITW 33 07", "ITW 00 16"),
     decode=flags_decoder(_PLANS),
     fields=("meter_datetime", "enhanced_id", "total_backward_m3", "volume_flow_m3h", "status_flags"),
     description="Itron water meters",

@@ -8,7 +8,7 @@ byte differs, so bit 6 is read as tamper; bits 5 and 7 stay visible as `UNKNOWN_
 from __future__ import annotations
 
 from ..alarms import TAMPER
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._apa_util import CLOCK, put_meter_datetime, registers, unknown_flag, vif_picker
 
@@ -33,7 +33,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="iwmtx5",
-    signatures=(Signature("BMT", 0x18),),
+    signatures=signatures("BMT 18 07", "BMT 18 06"),
     decode=decode,
     fields=("meter_datetime", "status", "status_flags"),
     description="Bmeters IWM-TX5 radio module (standard OMS records; tamper from STS bit 6)",

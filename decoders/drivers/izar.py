@@ -1,4 +1,4 @@
-"""Diehl IZAR radio modules (DME, HYD, SAP): PRIOS frames, CI 0xA1/0xA2, LFSR-scrambled.
+"""Diehl IZAR radio modules (DME, HYD, SAP): PRIOS frames (CI 0xA0-0xA7, 0xB1-0xB3), LFSR-scrambled.
 
 Frame after the CI: h0 h1 h2 h3, then the scrambled part (see `_dhl_prios`). What the vectors
 show about the clear header bytes:
@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from ..alarms import LEAK
 from ..dates import date_g
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..errors import DecodeError
 from ..media import WATER_DEVICE_TYPES
 from ..model import DriverContext, Telegram
 from ._dhl import add_flag, finish_status, swap_diehl_address
-from ._dhl_prios import CHECK_BYTE, DATA_OFFSET, DEFAULT_KEY32, PLAIN_LEN, descramble, key32
+from ._dhl_prios import CHECK_BYTE, DATA_OFFSET, DEFAULT_KEYS32, PLAIN_LEN, descramble, key32
 
 # Diehl (DME) and Hydrometer (HYD) send the address as version, type, id; Sappel (SAP) does not.
 _SWAPPED = frozenset(("DME", "HYD"))
@@ -28,6 +28,7 @@ _UNKNOWN_H1 = 0xA0
 _DATES: dict[bytes, str | None] = {}
 _MISSING = object()
 _UNSET_DATES = frozenset((b"\x00\x00", b"\xff\xff"))
+SHORT_LEN = 5  # check byte + total: the shortest PRIOS plaintext
 
 
 def _valid_day(raw: bytes) -> bool:
@@ -36,9 +37,12 @@ def _valid_day(raw: bytes) -> bool:
 
 def _plausible(plain: bytes) -> bool:
     """The check byte is only 8 bits: a wrong key also needs a well-formed due date (or the
-    unset 00 00 / FF FF) to pass, which leaves about 2e-5 false accepts instead of 1/256."""
+    unset 00 00 / FF FF) to pass, which leaves about 2e-5 false accepts instead of 1/256.
+    Short frames (total only) have no date: for them the check byte is all there is."""
     if plain[0] != CHECK_BYTE:
         return False
+    if len(plain) < PLAIN_LEN:
+        return True
     raw = plain[9:11]
     return raw in _UNSET_DATES or _valid_day(raw)
 
@@ -58,26 +62,27 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
     body = ctx.body
     if len(ctx.m_field) != 2 or len(ctx.a_field) != 6:
         raise DecodeError("PRIOS frames need a wireless link-layer address", where, reason="unsupported")
-    if len(body) < DATA_OFFSET + PLAIN_LEN:
-        raise DecodeError(
-            f"PRIOS frame holds {len(body)} bytes after the link layer, needs {DATA_OFFSET + PLAIN_LEN}", where
-        )
+    n = len(body) - DATA_OFFSET
+    if n != SHORT_LEN and n < PLAIN_LEN:
+        # Two forms exist: 5 bytes (check, total) and 11 or more; anything between is a cut frame.
+        raise DecodeError(f"PRIOS frame holds {n} scrambled bytes: neither the short form ({SHORT_LEN}) "
+                          f"nor the full form ({PLAIN_LEN} or more)", where)
     configured = key32(ctx.key) if ctx.key is not None else None
-    plain = None
     if configured is not None:
+        # A configured 8-byte Diehl key replaces the defaults (an AES key for the meter's OMS
+        # frames is no PRIOS key and leaves them in place).
         plain = descramble(configured, ctx.m_field, ctx.a_field, body)
         if not _plausible(plain):
-            plain = None
-    if plain is None:
-        plain = descramble(DEFAULT_KEY32, ctx.m_field, ctx.a_field, body)
-        if not _plausible(plain):
-            if configured is not None:
-                raise DecodeError("PRIOS check failed: the meter's key and the default key both fail",
-                                  where, reason="wrong_key")
-            raise DecodeError("PRIOS check failed with the default key: the meter needs its own key",
+            raise DecodeError("PRIOS check failed: the configured key does not descramble this meter",
+                              where, reason="wrong_key")
+    else:
+        for k32 in DEFAULT_KEYS32:
+            plain = descramble(k32, ctx.m_field, ctx.a_field, body)
+            if _plausible(plain):
+                break
+        else:
+            raise DecodeError("PRIOS check failed with the default keys: the meter needs its own key",
                               where, reason="missing_key")
-        if configured is not None:
-            t.warnings.append("the configured key does not descramble this meter; the default key does")
     t.encryption = "diehl-prios"
     t.decrypted = True
     if t.manufacturer in _SWAPPED:
@@ -85,8 +90,9 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
     if t.device_type not in WATER_DEVICE_TYPES:
         t.media = "water"
     t.total_m3 = int.from_bytes(plain[1:5], "little") / 1000
-    t.target_m3 = int.from_bytes(plain[5:9], "little") / 1000
-    t.target_date = _due_date(plain[9:11])
+    if len(plain) == PLAIN_LEN:  # short frames carry the total only
+        t.target_m3 = int.from_bytes(plain[5:9], "little") / 1000
+        t.target_date = _due_date(plain[9:11])
     h0, h1 = body[1], body[2]
     t.extra["battery_y"] = (h1 & 0x1F) / 2
     t.extra["transmit_period_s"] = 4 << (h0 & 0x0F)
@@ -97,16 +103,12 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
     finish_status(t)
 
 
-_SIGNATURES = tuple(
-    Signature(manufacturer=m, ci=ci) for m in ("DME", "HYD", "SAP") for ci in (0xA1, 0xA2)
-)
-
 DRIVER = Driver(
     name="izar",
-    signatures=_SIGNATURES,
+    signatures=signatures("HYD 85 07", "SAP ** 15", "SAP ** 04", "SAP 00 07", "DME 78 07", "DME 78 06", "HYD 86 07"),
     decode=decode,
     fields=("battery_y", "transmit_period_s", "status_flags"),
-    description="Diehl/Hydrometer/Sappel IZAR PRIOS water modules (LFSR-scrambled CI 0xA1/0xA2)",
+    description="Diehl/Hydrometer/Sappel IZAR PRIOS water modules (LFSR-scrambled; two public default keys)",
     standard_records=False,
     aliases=("izarv2",),
 )

@@ -6,7 +6,7 @@ from it, so a single bit is reported by its mask and the pair by both names."""
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._qds import COMMON, INST, error_flags, num, picker, put, read, start
 
@@ -33,8 +33,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="kadenwater",
-    signatures=(Signature("KDN", device_type=0x07), Signature("KDN", device_type=0x06),
-                Signature("VIP", device_type=0x07), Signature("VIP", device_type=0x06)),
+    signatures=signatures("KDN 01 07", "VIP 01 07"),
     decode=decode,
     fields=("meter_datetime", "volume_b_m3", "actuality_duration_s", "duration_b_s", "volume_flow_m3h",
             "max_flow_m3h", "fabrication_no", "status_flags"),

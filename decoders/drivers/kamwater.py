@@ -1,19 +1,18 @@
 """Kamstrup MULTICAL 21 / flowIQ water meters (KAM, KAW): ELL-II (AES-CTR, done by the core),
 then a 0x78 full frame or a 0x79 compact frame.
 
-Compact frames name their layout only by a format signature. A layout is taken, in order,
-from the meter's last full frame (remembered here, bounded) or from `_KNOWN`, the layouts of
-the two signatures in the public vectors. No DIF/VIF sequence reproducing those signatures
-could be identified from the vectors, so `_KNOWN` describes them by field meaning, worked out
-by matching the values against the reference readings; fields the reference does not explain
-are skipped by size and not published. That is also why this driver parses records itself
-(`standard_records=False`): the core rejects a compact frame of unknown signature before any
-driver runs.
+Compact frames name their layout only by a format signature: the CRC-16/EN-13757 of the DIF/VIF
+bytes of the matching full frame. A layout is taken, in order, from the meter's last full frame
+(remembered here, bounded) or from `KNOWN_FORMATS`, the two formats Kamstrup meters send before
+any full frame was heard; their signatures (0xC412, 0x36D4) are computed from the formats by
+that rule, not listed. This driver parses records itself (`standard_records=False`) because the
+core rejects a compact frame of unknown signature before any driver runs.
 
-Info codes (04 FF 23 in full frames, 02 FF 20 in compact ones) use the documented bits DRY,
-REVERSE, LEAK, BURST, TAMPER, LOW_BATTERY, LOW_AMBIENT_TEMPERATURE, FLOW_ABOVE_Q4 and
-NO_CONSUMPTION. The encoding of the duration bands (time_dry, time_leaking, ...) is not
-derivable from the vectors (all are zero there), so the other bits are shown as INFO_BIT_n.
+Info codes: the 16-bit form (02 FF 20) has the current flags DRY, REVERSE, LEAK, BURST in bits
+0-3 and four 3-bit "how long" bands (dry, reversed, leaking, bursting) in bits 4-15, published
+as `info_durations`; the bands do not raise alarms. The 32-bit form (04 FF 23) has flags only:
+DRY, REVERSE, LEAK, BURST, TAMPER, LOW_BATTERY, LOW_AMBIENT_TEMPERATURE, FLOW_ABOVE_Q4 and
+NO_CONSUMPTION; other set bits are shown as INFO_BIT_n.
 """
 
 from __future__ import annotations
@@ -21,8 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..compact import CompactFormats, header_bytes, signature_of
-from ..dates import date_g
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..errors import DecodeError
 from ..layout import LayoutCache
 from ..model import DriverContext, Telegram
@@ -45,19 +43,24 @@ _INFO_BITS = (
 _INFO_KNOWN = 0x2FF
 _INFO_VIFS = (b"\xff\x23", b"\xff\x20")
 
-# Field kinds of the known compact layouts.
-_INFO, _VOLUME, _DATE, _FLOW, _TEMP, _SKIP = range(6)
-Layout = tuple[tuple[str, int, int], ...]
-_KNOWN: dict[int, Layout] = {
-    # Vector 56 (KAM version 0x1B): the last byte is a one-byte field the reference does not print.
-    0xC412: (("info", 2, _INFO), ("total_m3", 4, _VOLUME), ("max_flow_m3h", 2, _FLOW),
-             ("min_flow_temperature_c", 1, _TEMP), ("", 1, _SKIP)),
-    # Vector 58 (KAW version 0x3C): a two-byte field after the due date, one temperature and the
-    # six-byte manufacturer record at the end are not explained by the reference.
-    0x36D4: (("info", 2, _INFO), ("total_m3", 4, _VOLUME), ("target_m3", 4, _VOLUME), ("target_date", 2, _DATE),
-             ("", 2, _SKIP), ("flow_temperature_c", 1, _TEMP), ("min_external_temperature_last_month_c", 1, _TEMP),
-             ("max_external_temperature_c", 1, _TEMP), ("", 1, _SKIP), ("", 6, _SKIP)),
-}
+_INFO16_FLAGS = _INFO_BITS[:4]
+_INFO16_BANDS = (("dry", 4), ("reversed", 7), ("leaking", 10), ("bursting", 13))
+DURATIONS = ("", "1-8 hours", "9-24 hours", "2-3 days", "4-7 days", "8-14 days", "15-21 days", "22-31 days")
+
+
+def _format(text: str) -> tuple[bytes, ...]:
+    return tuple(bytes.fromhex(h) for h in text.split())
+
+
+# The compact formats Kamstrup water meters send (DIF/VIF bytes of the full frame they stand for).
+KNOWN_FORMATS = (
+    # info codes, total, max flow (storage 2), min flow temperature (storage 2), external temperature
+    _format("02FF20 0413 92013B A1015B 8101E7FF0F"),
+    # info codes, total, due-date volume and date (storage 1), max flow, min flow temperature,
+    # min and max external temperature (storage 1), external temperature, a 6-byte manufacturer value
+    _format("02FF20 0413 4413 426C 523B 615B 6167 5167 8101E7FF0F 06FF1B"),
+)
+_KNOWN: dict[int, tuple[bytes, ...]] = {signature_of(h): h for h in KNOWN_FORMATS}
 _SUMMARY = frozenset(("total_m3", "target_m3", "target_date"))
 
 
@@ -72,7 +75,11 @@ _PICKER = picker(
      ("volume_flow", 0, INST): "flow", ("volume_flow", 2, "maximum"): "+max_flow_m3h",
      ("volume_flow", 2, "minimum"): "+min_flow_m3h", ("flow_temperature", 2, "minimum"): "+min_flow_temperature_c",
      ("flow_temperature", 2, "maximum"): "+max_flow_temperature_c",
-     ("external_temperature", 2, "minimum"): "+min_external_temperature_last_day_c"},
+     ("external_temperature", 2, "minimum"): "+min_external_temperature_last_day_c",
+     ("volume_flow", 1, "maximum"): "+max_flow_last_month_m3h",
+     ("flow_temperature", 1, "minimum"): "+flow_temperature_c",
+     ("external_temperature", 1, "minimum"): "+min_external_temperature_last_month_c",
+     ("external_temperature", 1, "maximum"): "+max_external_temperature_c"},
     _custom,
 )
 
@@ -108,14 +115,19 @@ def _learned_headers(t: Telegram) -> tuple[bytes, ...] | None:
     return headers
 
 
-def _info(t: Telegram, value: int) -> None:
+def _info(t: Telegram, value: int, short: bool = False) -> None:
+    """Info codes into flags and alarms; `short` = the 16-bit form with duration bands."""
     flags = t.extra["status_flags"]
     t.extra["info_codes"] = value
-    for bit, name, alarm in _INFO_BITS:
+    for bit, name, alarm in _INFO16_FLAGS if short else _INFO_BITS:
         if value & bit:
             flags.append(name)
             if alarm:
                 t.add_alarm(alarm)
+    if short:
+        t.extra["info_durations"] = {name: DURATIONS[(value >> shift) & 0x07] for name, shift in _INFO16_BANDS
+                                     if (value >> shift) & 0x07}
+        return
     rest = value & ~_INFO_KNOWN
     bit = 0
     while rest:
@@ -123,32 +135,6 @@ def _info(t: Telegram, value: int) -> None:
             flags.append(f"INFO_BIT_{bit}")
         rest >>= 1
         bit += 1
-
-
-def _known_layout(t: Telegram, layout: Layout, data: bytes, where: str) -> None:
-    size = sum(f[1] for f in layout)
-    if len(data) < size:
-        raise DecodeError(f"compact frame values end early: layout needs {size} bytes, {len(data)} present", where)
-    pos = 0
-    extra = t.extra
-    for name, n, kind in layout:
-        raw = data[pos : pos + n]
-        pos += n
-        if kind == _SKIP:
-            continue
-        if kind == _INFO:
-            _info(t, int.from_bytes(raw, "little"))
-            continue
-        if kind == _DATE:
-            value: object = date_g(raw)
-        elif kind == _TEMP:
-            value = float(int.from_bytes(raw, "little", signed=True))
-        else:
-            value = int.from_bytes(raw, "little", signed=True) / 1000
-        if name in _SUMMARY:
-            setattr(t, name, value)
-        elif value is not None:
-            extra[name] = value
 
 
 def _full_frame(t: Telegram, payload: bytes) -> Found:
@@ -184,7 +170,7 @@ def _publish(t: Telegram, found: Found) -> None:
     t.flow_m3h = num(found, "flow")
     info = found.get("info")
     if info is not None and type(info.value) is int:
-        _info(t, info.value)
+        _info(t, info.value, info.vif == _INFO_VIFS[1])
 
 
 def decode(t: Telegram, ctx: DriverContext) -> None:
@@ -211,20 +197,29 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
         t.records = records
         _publish(t, _PICKER.pick_records(t, records))
         return
-    layout = _KNOWN.get(signature)
-    if layout is None:
+    known = _KNOWN.get(signature)
+    if known is None:
         raise DecodeError(f"compact frame format 0x{signature:04X} unknown: no earlier full frame from meter {t.id}",
                           where, reason="unknown_format")
-    _known_layout(t, layout, data, where)
+    plan = _COMPACT.plan(signature, known, 4, len(payload)) if t.payload is payload else None
+    if plan is not None:  # fixed-length values: read in place
+        t._plan = plan
+        _publish(t, _PICKER.pick(t))
+        return
+    records = CompactFormats.expand(known, data, where)
+    t.records = records
+    _publish(t, _PICKER.pick_records(t, records))
 
 
 DRIVER = Driver(
     name="kamwater",
-    signatures=tuple(Signature(m, device_type=d) for m in ("KAM", "KAW") for d in (0x06, 0x07, 0x15, 0x16)),
+    signatures=signatures("KAM 1B 06", "KAM 1B 16", "KAW 3A 16", "KAW 3C 16", "KAM 1D 16", "KAW 42 06", "KAW 42 16"),
     decode=decode,
-    fields=("info_codes", "max_flow_m3h", "min_flow_m3h", "min_flow_temperature_c", "max_flow_temperature_c",
+    fields=("info_codes", "info_durations", "max_flow_last_month_m3h",
+            "max_flow_m3h", "min_flow_m3h", "min_flow_temperature_c", "max_flow_temperature_c",
             "min_external_temperature_last_day_c", "flow_temperature_c", "min_external_temperature_last_month_c",
             "max_external_temperature_c", "status_flags"),
     description="Kamstrup MULTICAL 21 / flowIQ water meters",
+    known_formats=KNOWN_FORMATS,  # the core reads them too, for a Kamstrup meter no triple claims
     standard_records=False,
 )

@@ -8,7 +8,7 @@ second set-date reading.
 from __future__ import annotations
 
 from ..alarms import ERROR
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._dhl import Record, Selection, add_flag, error_flags, finish_status, first, key, sts_flags
 
@@ -49,7 +49,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="lse_07_17",
-    signatures=tuple(Signature("LSE", device_type=d) for d in (0x06, 0x07, 0x15, 0x16, 0x17)),
+    signatures=signatures("LSE 18 06", "LSE 18 07", "LSE 16 07", "LSE 17 07", "LSE D8 07"),
     decode=decode,
     fields=("device_datetime", "due_date", "due_m3", "error_code", "error_date", "set_date_8",
             "consumption_at_set_date_8_m3", "model_version", "status_flags"),

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._dhl_mad import FIELDS, mad_plans, mad_records, mad_spec
 
@@ -17,7 +17,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="maddalena",
-    signatures=(Signature("MAD", version=0x01, device_type=0x07), Signature("MAD", version=0x01, device_type=0x06)),
+    signatures=signatures("MAD 01 07", "MAD 01 06"),
     decode=decode,
     fields=("meter_datetime", *FIELDS),
     description="Maddalena water meters",

@@ -16,7 +16,7 @@ The reference decoder prints the newest month's consumption as the due-date valu
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._apa_mkradio import set_media
 from ._apa_util import need, packed_date
@@ -49,7 +49,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="mkradio3a",
-    signatures=(Signature("TCH", 0x50, None, 0xA2),),
+    signatures=signatures("TCH 50 72"),
     decode=decode,
     fields=MONTH_FIELDS,
     description="Techem MK Radio 3a (CI 0xA2; total and 12 monthly consumptions)",

@@ -8,12 +8,12 @@ address, and is otherwise chosen with `--driver mkradio4a`.
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ._apa_weh import decode
 
 DRIVER = Driver(
     name="mkradio4a",
-    signatures=(Signature("TCH", 0x95, 0x37, 0x7A),),
+    signatures=signatures("HYD FE 06", "TCH 95 37"),
     decode=decode,
     fields=("meter_datetime",),
     description="Techem MK Radio 4a converter with a Wehrle meter (standard OMS records)",

@@ -6,7 +6,7 @@ the driver only names the meter clock.
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._apa_util import CLOCK, put_meter_datetime, registers, vif_picker
 
@@ -19,7 +19,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="op041a",
-    signatures=(Signature("APA", 0x1A, 0x07),),
+    signatures=signatures("APA 1A 07"),
     decode=decode,
     fields=("meter_datetime",),
     description="Apator OP-041A water meter (standard OMS records)",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ._dhl import TO_SECONDS, Selection, flags_decoder, key
 
 _SPEC = {
@@ -15,7 +15,7 @@ _PLANS = Selection(_SPEC, ("error_flags",))
 
 DRIVER = Driver(
     name="picoflux",
-    signatures=(Signature("ECM", version=0x05, device_type=0x07), Signature("ECM", version=0x05, device_type=0x06)),
+    signatures=signatures("ECM 05 07"),
     decode=flags_decoder(_PLANS),
     fields=("meter_datetime", "actuality_duration_s", "total_backward_m3", "status_flags"),
     description="ECM picoflux water meters",

@@ -4,7 +4,7 @@ the one-byte remaining-battery record is a percentage on these meters."""
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._dhl import TO_HOURS, Selection, finish_status, key, sts_flags
 
@@ -36,7 +36,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="q400",
-    signatures=tuple(Signature("AXI", device_type=d) for d in (0x07, 0x06, 0x16)),
+    signatures=signatures("AXI 01 07", "AXI 10 07", "AXI 20 07"),
     decode=decode,
     fields=("meter_datetime", "set_datetime", "consumption_at_set_date_m3", "total_forward_m3", "total_backward_m3",
             "forward_at_set_date_m3", "backward_at_set_date_m3", "volume_flow_m3h", "flow_temperature_c",

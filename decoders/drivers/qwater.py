@@ -17,7 +17,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..dates import date_g
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..errors import DecodeError
 from ..model import DriverContext, Telegram
 from ..records import DataRecord, bcd_to_int
@@ -113,8 +113,10 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 DRIVER = Driver(
     name="qwater",
     aliases=("qwaterv2",),
-    signatures=(*(Signature("QDS", device_type=d) for d in (0x06, 0x07, 0x15, 0x16)),
-                Signature("QDS", version=0x35, device_type=0x37)),
+    signatures=signatures("QDS 33 37", "QDS 35 37", "QDS 16 06", "QDS 16 07", "QDS 17 06", "QDS 17 07", "QDS 18 06",
+        "QDS 18 07", "QDS 1A 06", "QDS 1A 07", "QDS 1D 06", "QDS 1D 07", "QDS 36 06", "QDS 36 07", "QDS 19 07",
+        "LSE 19 07", "LSE 1A 06", "LSE 1A 07", "LSE 1D 06", "LSE 1D 07", "LSE 33 37", "LSE 35 37", "LSE 36 06",
+        "LSE 36 07"),
     decode=decode,
     fields=("meter_datetime", "due_date", "due_date_m3", "due_17_date", "due_17_date_m3", "error_date",
             "volume_flow_m3h", "volume_delta_N_m3", "status_flags"),

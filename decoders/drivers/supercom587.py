@@ -6,7 +6,7 @@ reading until a due date is configured: that is "no due date", so no target is r
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._dhl import Record, Selection, error_flags, finish_status, first, sts_flags
 
@@ -40,8 +40,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="supercom587",
-    signatures=(Signature("SON", version=0x3C, device_type=0x06), Signature("SON", version=0x3C, device_type=0x07),
-                Signature("SON", version=0x3C, device_type=0x16), Signature("SON", version=0x3C, device_type=0x15)),
+    signatures=signatures("SON 3C 06", "SON 3C 07"),
     decode=decode,
     fields=("software_version", "status_flags"),
     description="Sontex Supercom 587 water meters (bogus 2127 due date suppressed)",

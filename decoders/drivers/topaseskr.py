@@ -5,7 +5,7 @@ period (storage 3) is published next to it for utilities that bill monthly."""
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ..records import DataRecord
 from ._qds import COMMON, INST, error_flags, picker, read, start
@@ -37,7 +37,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="topaseskr",
-    signatures=(Signature("AMT", device_type=0x07), Signature("AMT", device_type=0x06)),
+    signatures=signatures("AMT F1 06", "AMT F1 07"),
     decode=decode,
     fields=("meter_datetime", "access_counter", "current_flow_m3h", "temperature_c", "remaining_battery_life_d",
             "meter_year_period_end_date", "volume_year_period_m3", "meter_month_period_end_datetime",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ..records import DataRecord
 from ._qds import COMMON, INST, error_flags, picker, read, set_target, start
@@ -78,7 +78,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="uiws",
-    signatures=(Signature("ZRI", version=0x99, device_type=0x07), Signature("ZRI", version=0x99, device_type=0x06)),
+    signatures=signatures("ZRI 99 07"),
     decode=decode,
     fields=("meter_datetime", "flow_temperature_c", "external_temperature_c", "target_N_m3", "target_N_date",
             "status_flags"),

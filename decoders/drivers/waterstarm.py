@@ -5,7 +5,7 @@ LEAKAGE_OR_NO_USAGE); other bits are unexplained and kept as `ERROR_FLAGS_<hex>`
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ..records import DataRecord
 from ._qds import COMMON, INST, error_flags, picker, read, start
@@ -38,8 +38,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="waterstarm",
-    signatures=(*(Signature("DWZ", device_type=d) for d in (0x06, 0x07, 0x15, 0x16)),
-                Signature("EFE", version=0x70, device_type=0x07), Signature("EFE", version=0x70, device_type=0x06)),
+    signatures=signatures("DWZ 00 06", "DWZ 02 06", "DWZ 02 07", "EFE 03 07", "EFE 70 07", "DWZ 00 07"),
     decode=decode,
     fields=("meter_datetime", "total_backwards_m3", "total_backwards_at_set_date_m3", "battery_v", "meter_version",
             "parameter_set", "set_date", "consumption_at_set_date_m3", "consumption_at_history_N_m3", "status_flags"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ._qds import COMMON, INST, error_flags, picker, read, start
 
@@ -19,7 +19,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="watertech",
-    signatures=(Signature("WTT", device_type=0x07), Signature("WTT", device_type=0x06)),
+    signatures=signatures("WTT 59 07"),
     decode=decode,
     fields=("meter_datetime", "software_version", "status_flags"),
     description="Watertech water meters",

@@ -6,12 +6,12 @@ header, so its frames are detected as this driver; `mkradio4a` decodes them iden
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ._apa_weh import decode
 
 DRIVER = Driver(
     name="weh_07",
-    signatures=(Signature("WEH", None, 0x07),),
+    signatures=signatures("WEH FE 07", "WEH 03 07"),
     decode=decode,
     fields=("meter_datetime",),
     description="Wehrle (WEH) water meter, standard OMS records",

@@ -5,7 +5,7 @@ summary's target) and a "future value" date record announces the next one."""
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..model import DriverContext, Telegram
 from ..records import DataRecord
 from ._qds import COMMON, INST, error_flags, picker, read, start
@@ -28,8 +28,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="werhlemodwm",
-    signatures=(Signature("WZG", device_type=0x16), Signature("WZG", device_type=0x07),
-                Signature("WZG", device_type=0x06)),
+    signatures=signatures("WZG 03 16"),
     decode=decode,
     fields=("meter_datetime", "fabrication_no", "next_target_date", "target_N_m3", "target_N_date", "status_flags"),
     description="Wehrle modularis water meters (wired M-Bus)",

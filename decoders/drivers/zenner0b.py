@@ -9,7 +9,7 @@ Layout found by matching the vectors' bytes against the reference readings:
 
 from __future__ import annotations
 
-from ..driver_api import Driver, Signature
+from ..driver_api import Driver, signatures
 from ..errors import DecodeError
 from ..model import DriverContext, Telegram
 from ..records import DataRecord
@@ -44,7 +44,7 @@ def decode(t: Telegram, ctx: DriverContext) -> None:
 
 DRIVER = Driver(
     name="zenner0b",
-    signatures=tuple(Signature("ZRI", version=0x0B, device_type=d) for d in (0x06, 0x07, 0x16)),
+    signatures=signatures("ZRI 0B 16"),
     decode=decode,
     fields=("status_flags",),
     description="Zenner water meters, version 0x0B (manufacturer-data registers)",

@@ -62,12 +62,15 @@ _FAMILY_LIST = (
     Family("apator162", enc_apator.frame, frozenset((TOTAL,)), enc_oms.STATUS_ALARMS,
            (enc_apator.MANUFACTURER,), enc_apator.DEVICE_TYPES, (enc_apator.VERSION,),
            exclusive_alarms=frozenset((ERROR, ALARM))),
-    Family("izar", enc_izar.frame, frozenset((TOTAL, TARGET, DATE)), enc_izar.ALARMS, enc_izar.MANUFACTURERS,
-           (0x06, 0x07, 0x16), needs_key=False),
+    # Versions and types a decoder detects the family by (DME 78 06/07; SAP PRIOS frames always
+    # detect as SAP 00 07; KAM 1B 06/16): a random version byte would be an unknown meter.
+    Family("izar", enc_izar.frame, frozenset((TOTAL, TARGET, DATE)), enc_izar.ALARMS, ("DME", "SAP"),
+           (0x06, 0x07), (0x78,), needs_key=False),
     Family("kamwater", enc_kamstrup.full_frame, frozenset((TOTAL, TARGET, DATE, FLOW)), enc_kamstrup.ALARMS,
-           enc_kamstrup.MANUFACTURERS, enc_kamstrup.DEVICE_TYPES),
-    Family("kamwater-compact", enc_kamstrup.compact_frame, frozenset((TOTAL, TARGET, DATE)), enc_kamstrup.ALARMS,
-           enc_kamstrup.MANUFACTURERS, enc_kamstrup.DEVICE_TYPES),
+           ("KAM",), (0x06, 0x16), (0x1B,)),
+    Family("kamwater-compact", enc_kamstrup.compact_frame, frozenset((TOTAL, TARGET, DATE)),
+           enc_kamstrup.COMPACT_ALARMS,
+           ("KAM",), (0x06, 0x16), (0x1B,)),
 )
 FAMILIES: dict[str, Family] = {f.name: f for f in _FAMILY_LIST}
 

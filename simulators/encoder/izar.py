@@ -44,8 +44,9 @@ def _address(state: MeterState) -> bytes:
     return ident + bytes((state.version, state.device_type))
 
 
-def frame(state: MeterState, acc: int) -> bytes:
-    """`acc` is unused: PRIOS frames carry no access number."""
+def frame(state: MeterState, acc: int, ci: int = CI_PRIOS, key32: int = DEFAULT_KEY32) -> bytes:
+    """`acc` is unused: PRIOS frames carry no access number. `ci` may be any PRIOS CI (0xA0-0xA7,
+    0xB1-0xB3); `key32` is the folded 8-byte key (the first public default key by default)."""
     del acc
     if state.manufacturer not in MANUFACTURERS:
         raise ValueError(f"IZAR PRIOS frames come from {MANUFACTURERS}, not {state.manufacturer}")
@@ -62,8 +63,8 @@ def frame(state: MeterState, acc: int) -> bytes:
     d = state.target_date
     plain = (bytes((CHECK_BYTE,)) + state.total_l.to_bytes(4, "little") + state.target_l.to_bytes(4, "little")
              + encode_date_g(d.year, d.month, d.day))
-    words = m + a + bytes((CI_PRIOS,)) + header[:3]
-    register = DEFAULT_KEY32
+    words = m + a + bytes((ci,)) + header[:3]
+    register = key32
     for i in range(0, 12, 4):
         register ^= int.from_bytes(words[i : i + 4], "big")
-    return dll_frame(m, a, bytes((CI_PRIOS,)) + header + _scramble(plain, register))
+    return dll_frame(m, a, bytes((ci,)) + header + _scramble(plain, register))

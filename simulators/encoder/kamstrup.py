@@ -27,12 +27,15 @@ COMPACT_SIGNATURE = 0x36D4
 INFO_BITS = {DRY: 0x001, BACKFLOW: 0x002, LEAK: 0x004, BURST: 0x008, TAMPER: 0x010, LOW_BATTERY: 0x020,
              NO_CONSUMPTION: 0x200}
 ALARMS = frozenset(INFO_BITS)
+# The compact frames' 16-bit info word (02 FF 20) has only these four flags; bits 4-15 are the
+# duration bands, which a simulated meter leaves at 0 ("not set").
+COMPACT_ALARMS = frozenset((DRY, BACKFLOW, LEAK, BURST))
 # Compact tail after the due date: unexplained(2), three temperatures (°C), unexplained(1 + 6).
 _COMPACT_TAIL = bytes(2) + bytes((12, 5, 20)) + bytes(7)
 
 
-def info_code(alarms: frozenset[str]) -> int:
-    unknown = alarms - ALARMS
+def info_code(alarms: frozenset[str], allowed: frozenset[str] = ALARMS) -> int:
+    unknown = alarms - allowed
     if unknown:
         raise ValueError(f"Kamstrup info codes cannot carry {sorted(unknown)}")
     code = 0
@@ -59,8 +62,8 @@ def full_app(state: MeterState) -> bytes:
 
 def compact_app(state: MeterState) -> bytes:
     d = state.target_date
-    values = (info_code(state.alarms).to_bytes(2, "little") + _le(state.total_l, 4) + _le(state.target_l, 4)
-              + encode_date_g(d.year, d.month, d.day) + _COMPACT_TAIL)
+    values = (info_code(state.alarms, COMPACT_ALARMS).to_bytes(2, "little") + _le(state.total_l, 4)
+              + _le(state.target_l, 4) + encode_date_g(d.year, d.month, d.day) + _COMPACT_TAIL)
     data_crc = crc16_en13757(values).to_bytes(2, "little")
     return bytes((CI_COMPACT,)) + COMPACT_SIGNATURE.to_bytes(2, "little") + data_crc + values
 

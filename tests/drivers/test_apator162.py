@@ -52,11 +52,11 @@ def test_built_frame_with_history_and_unknown_length_tags() -> None:
     assert (t.id, t.driver, t.total_m3, t.decrypted) == ("12345678", "apator162", 1234.567, True)
 
 
-def test_total_found_before_unknown_tag_is_kept_with_a_warning() -> None:
-    plain = registers(b"\x10" + (42).to_bytes(4, "little"), b"\x55\x00\x00")
-    t = Decoder(default_key=KEY).decode(mode5("00000001", 0x01, plain))
-    assert t.total_m3 == 0.042
-    assert any("unknown tag 0x55" in w for w in t.warnings)
+def test_unknown_tag_makes_the_list_unreadable_even_after_the_total() -> None:
+    plain = registers(bytes(8), b"\x10" + (42).to_bytes(4, "little"), b"\x55\x00\x00")
+    t = Decoder(default_key=KEY).decode_safe(mode5("00000001", 0x01, plain))
+    assert t.total_m3 is None and t.reason == "unsupported"
+    assert "unknown tag 0x55" in (t.error or "")
 
 
 def test_missing_total_is_an_error() -> None:

@@ -53,10 +53,15 @@ def test_vector_due_date_and_set_date() -> None:
     assert t.extra["remaining_battery_life_y"] == ref["remaining_battery_life_y"]
 
 
-def test_mode5_without_key_is_missing_key() -> None:
+def test_mode5_without_key_uses_the_diehl_default_key() -> None:
     t = decode_vector(VECTORS[38])
-    assert t.reason == "missing_key"
-    assert t.total_m3 is None
+    assert (t.error, t.decrypted, t.total_m3) == (None, True, 137.291)
+    assert t.extra["key_source"] == "manufacturer default"
+
+
+def test_a_wrong_configured_key_is_not_replaced_by_the_default() -> None:
+    t = Decoder(default_key=bytes(16)).decode_safe(parse_hex(VECTORS[38]["telegram_hex"]))
+    assert t.reason == "wrong_key" and t.total_m3 is None
 
 
 def test_built_frame_due_date_storage_and_error_flags() -> None:

@@ -99,11 +99,11 @@ def test_built_telegram_new_values_and_leak_bit() -> None:
 
 
 def test_built_telegram_hyd_a1_long_frame_no_alarm() -> None:
-    raw = prios("HYD", diehl_a("87654321", 0x86, 0x06), bytes([0x01, 0x18, 0x00, 0x15]),
+    raw = prios("HYD", diehl_a("87654321", 0x86, 0x07), bytes([0x01, 0x18, 0x00, 0x15]),
                 total_l=5, due_l=0, due=type_g(2030, 1, 31), ci=0xA1, tail=bytes(16))
     t = Decoder().decode(raw)
     assert (t.id, t.total_m3, t.target_m3, t.target_date) == ("87654321", 0.005, 0.0, "2030-01-31")
-    assert t.media == "warm water"
+    assert t.media == "water"
     assert t.alarms == []
 
 
@@ -141,3 +141,14 @@ def test_unset_due_date_and_implausible_date() -> None:
     # Right check byte but a malformed date: treated as a failed descrambling, not as values.
     bad = Decoder().decode_safe(prios("DME", diehl_a("13572468"), header, 1111, 0, bytes([0x00, 0x0D])))
     assert bad.reason == "missing_key" and bad.total_m3 is None
+
+
+def test_short_form_carries_the_total_only() -> None:
+    """Five scrambled bytes (check byte + total): total, no due-date values."""
+    full = prios("DME", diehl_a("24681357"), bytes([0x01, 0x18, 0x00, 0x13]), 4242, 1000, type_g(2025, 1, 31))
+    short = full[:-6]
+    t = Decoder().decode(bytes([len(short) - 1]) + short[1:])
+    assert (t.driver, t.id, t.total_m3, t.target_m3, t.target_date) == ("izar", "24681357", 4.242, None, None)
+    cut = full[:-3]
+    t = Decoder().decode_safe(bytes([len(cut) - 1]) + cut[1:])
+    assert t.total_m3 is None and "neither the short form" in (t.error or "")

@@ -61,7 +61,7 @@ def test_vector_extras_match_reference() -> None:
 
 def test_built_encrypted_full_frame_with_info_codes() -> None:
     app = full_frame(0x0000_0016, 123456, 120000, (2026, 5, 1))  # REVERSE, LEAK, TAMPER
-    t = Decoder(default_key=KEY).decode(ell_frame("76543210", app, KEY, 0x3A))
+    t = Decoder(default_key=KEY).decode(ell_frame("76543210", app, KEY, 0x1D))
     assert t.driver == "kamwater" and t.decrypted
     assert (t.total_m3, t.target_m3, t.target_date, t.flow_m3h) == (123.456, 120.0, "2026-05-01", 0.0)
     assert t.alarms == ["BACKFLOW", "LEAK", "TAMPER"]
@@ -72,7 +72,7 @@ def test_built_encrypted_full_frame_with_info_codes() -> None:
 
 def test_wrong_key_is_an_error() -> None:
     app = full_frame(0, 1, 1, (2026, 5, 1))
-    t = Decoder(default_key=bytes(16)).decode_safe(ell_frame("76543210", app, KEY, 0x3A))
+    t = Decoder(default_key=bytes(16)).decode_safe(ell_frame("76543210", app, KEY, 0x1D))
     assert t.reason == "wrong_key" and t.total_m3 is None
 
 
@@ -83,14 +83,16 @@ def test_built_compact_frame_known_signature() -> None:
     t = Decoder(default_key=KEY).decode(ell_frame("11223344", app, KEY))
     assert t.total_m3 == 98.765 and t.target_m3 is None
     assert (t.extra["max_flow_m3h"], t.extra["min_flow_temperature_c"]) == (1.234, -3.0)
-    assert t.alarms == ["DRY", "LOW_BATTERY", "NO_CONSUMPTION"]
-    assert t.extra["status_flags"] == ["DRY", "LOW_BATTERY", "NO_CONSUMPTION"]
+    # 16-bit info word 0x0221: DRY now; dry band 2 (bits 4-6), reversed band 4 (bits 7-9)
+    assert t.alarms == ["DRY"]
+    assert t.extra["status_flags"] == ["DRY"]
+    assert t.extra["info_durations"] == {"dry": "9-24 hours", "reversed": "4-7 days"}
 
 
 def test_built_compact_frame_second_signature() -> None:
     values = le(0x0008, 2) + le(60770, 4) + le(51508, 4) + encode_date_g(2027, 1, 1) + bytes(2) + b"\x11\xf6\x17\x16"
     app = b"\x79" + le(0x36D4, 2) + b"\x00\x00" + values + bytes(6)
-    t = Decoder().decode(ell_frame("11223344", app, None, 0x3C))
+    t = Decoder().decode(ell_frame("11223344", app, None, 0x1D))
     assert (t.total_m3, t.target_m3, t.target_date) == (60.77, 51.508, "2027-01-01")
     assert t.extra["min_external_temperature_last_month_c"] == -10.0
     assert t.alarms == ["BURST"]
@@ -98,11 +100,11 @@ def test_built_compact_frame_second_signature() -> None:
 
 def test_compact_frame_layout_learned_from_full_frame() -> None:
     decoder = Decoder(default_key=KEY)
-    decoder.decode(ell_frame("55667788", full_frame(0, 1000, 900, (2026, 1, 1)), KEY, 0x3A))
+    decoder.decode(ell_frame("55667788", full_frame(0, 1000, 900, (2026, 1, 1)), KEY, 0x1D))
     values = (le(0x20, 4), le(2000, 4), le(1900, 4), encode_date_g(2026, 2, 1), le(10, 2), le(600, 2), le(0, 2),
               bytes(6), b"\x05", b"\x0f", b"\x02")
     app = b"\x79" + le(signature_of(FULL_HEADERS), 2) + b"\x00\x00" + b"".join(values)
-    t = decoder.decode(ell_frame("55667788", app, KEY, 0x3A))
+    t = decoder.decode(ell_frame("55667788", app, KEY, 0x1D))
     assert (t.total_m3, t.target_m3, t.target_date, t.flow_m3h) == (2.0, 1.9, "2026-02-01", 0.01)
     assert t.alarms == ["LOW_BATTERY"]
     assert t.extra["max_flow_m3h"] == 0.6
