@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 import cli_billing
+import cli_collector
 import cli_simulate
 from decoders import DecodeError, Decoder, KeyStore, KeyStoreError, Telegram, parse_hex
 
@@ -23,6 +24,7 @@ app = typer.Typer(
 
 app.add_typer(cli_billing.app, name="billing")
 app.add_typer(cli_simulate.app, name="simulate")
+app.add_typer(cli_collector.app, name="collector")
 
 
 class OutputFormat(StrEnum):
