@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 import cli_billing
+import cli_collector
 import cli_simulate
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def main_options(
 
 app.add_typer(cli_billing.app, name="billing")
 app.add_typer(cli_simulate.app, name="simulate")
+app.add_typer(cli_collector.app, name="collector")
 
 
 class OutputFormat(StrEnum):

@@ -58,10 +58,12 @@ def town(
         "--readings-at", help="Read day (repeatable); default: the last day of every month.")] = None,
 ) -> None:
     """Write customers, premises, contracts, meters, tariffs, abonaments, readings (billing inputs),
-    radio.csv and keys.csv (drive-by side) and events.csv (ground-truth leak/backflow/magnet episodes)."""
+    radio.csv, keys.csv and route.csv (drive-by side) and events.csv (ground-truth leak/backflow/magnet
+    episodes)."""
     from simulators.town.consumption import month_ends, simulate, write_events, write_readings
     from simulators.town.folder import TownParams, write_params
     from simulators.town.population import build_town, write_town
+    from simulators.town.route import write_route
 
     d0, d1 = _date("--start", start), _date("--end", end)
     if d1 < d0:
@@ -83,6 +85,7 @@ def town(
         counts = write_town(tw, out)
         counts["readings"] = write_readings(truth, tw, days, out / "readings.csv")
         counts["events"] = write_events(truth, out / "events.csv")
+        counts["route"] = write_route(tw, out)
         write_params(TownParams(meters, seed, d0, d1), out)
     except OSError as exc:
         raise _fail(f"{out}: cannot write: {exc.strerror or exc}") from None
@@ -214,6 +217,9 @@ def dongle(
     exit_when_done: Annotated[bool, typer.Option(
         "--exit-when-done", metavar="", help="Exit once the drive is streamed and the client has closed the port.")]
     = False,
+    stall_after: Annotated[int | None, typer.Option(
+        "--stall-after", help="With --pty: go silent after N telegrams until the host writes to the stick again "
+        "(a reset), as worn USB sticks do.")] = None,
 ) -> None:
     """A virtual dongle: answers the stick's command protocol on a pty, then streams the drive."""
     from simulators.dongles import ENCODERS, build_stream
@@ -222,6 +228,8 @@ def dongle(
 
     if name not in VIRTUAL_DONGLES:
         raise _fail(f"--dongle: unknown dongle {name!r}; known: {', '.join(VIRTUAL_DONGLES)}")
+    if stall_after is not None and stall_after < 1:
+        raise _fail(f"--stall-after must be at least 1, got {stall_after}")
     if not pty and out is None:
         raise _fail("give --pty to serve a pseudo-terminal, or --out FILE to write the byte stream")
     if nmea and not pty:
@@ -241,7 +249,7 @@ def dongle(
         return
     server = PtyDongleServer(VIRTUAL_DONGLES[name](), result.receptions(), speed=factor, faults=fault_spec,
                              seed=seed, nmea=nmea_schedule(result) if nmea else None, started_at=result.started_utc,
-                             exit_when_done=exit_when_done)
+                             exit_when_done=exit_when_done, stall_after=stall_after)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: server.stop())
 

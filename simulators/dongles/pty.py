@@ -9,6 +9,14 @@ loses nothing, and `speed=None` (unlimited) can stream a whole drive at once. Fr
 nobody has the port open are lost, as with a real stick — they are counted. The GPS pty sends the
 van's first position once a second until the drive starts, then follows the track on the same
 clock. Single-threaded `poll` loop; `stop()` (or SIGINT/SIGTERM in the CLI) ends it.
+
+Induced silence (`stall_after=N`): after N telegrams the stick goes quiet with the port still open,
+the failure real USB sticks show after hours of use, and stays quiet until the host writes to it
+again (a reset or reconfiguration, which is what revives a real one); host bytes within
+`STALL_DEAF_S` of the hang (a configuration still in flight) do not revive it. Telegrams due
+meanwhile are held, not lost, so a test can check that everything after the reset arrives. Once
+the drive has started, a stick the host has taken out of receive mode (RC1180 configuration mode,
+CUL `X`) holds its telegrams too, until it is receiving again.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ VIRTUAL_DONGLES: dict[str, type[VirtualDongle]] = {
                               CulDongle, RtlWmbusDongle, HexLinesDongle)
 }
 _POLL_MS = 20
+STALL_DEAF_S = 1.0
 _HUP = select.POLLHUP | select.POLLERR
 
 
@@ -77,6 +86,7 @@ class ServeReport:
     replies_written: int = 0
     faults: int = 0
     nmea_sentences: int = 0
+    stalls: int = 0
     stream_done: bool = False
     log: list[str] = field(default_factory=list)
 
@@ -96,7 +106,7 @@ class PtyDongleServer:
     def __init__(self, dongle: VirtualDongle, receptions: Sequence[tuple[bytes, Reception]], *,
                  speed: float | None = 60.0, faults: Faults | None = None, seed: int = 0,
                  nmea: Sequence[tuple[float, bytes]] | None = None, started_at: datetime | None = None,
-                 exit_when_done: bool = False) -> None:
+                 exit_when_done: bool = False, stall_after: int | None = None) -> None:
         if speed is not None and speed <= 0:
             raise ValueError(f"speed must be positive or None (unlimited), got {speed}")
         self.dongle = dongle
@@ -105,6 +115,9 @@ class PtyDongleServer:
         self.faults = faults
         self.seed = seed
         self.exit_when_done = exit_when_done
+        self.stall_after = stall_after
+        self.stalled = False
+        self._stalled_at = 0.0
         self.started_at = started_at  # drive time zero (UTC); None: the first telegram
         self.pty = Pty()
         self.gps = Pty() if nmea is not None else None
@@ -182,23 +195,32 @@ class PtyDongleServer:
 
     def _ready_now(self, now: float) -> bool:
         return self._started is not None and bool(self._queue) and self._due(self._queue[0], now) \
-            and self.pty.connected and len(self.pty.out) < 65_536
+            and self.pty.connected and not self.stalled and bool(self.dongle.link_modes) and len(self.pty.out) < 65_536
 
     def _step(self, now: float) -> None:
         if self.pty.connected:
             data = self.pty.read()
             if data:
+                if self.stalled and now - self._stalled_at >= STALL_DEAF_S:
+                    self.stalled = False
+                    self.report.log.append(f"woken from the induced silence by {len(data)} host bytes")
                 for reply in self.dongle.feed(data):
                     self.pty.out += reply
                     self.report.replies_written += 1
         if self._started is None and self.dongle.link_modes and (self.pty.connected or not self.dongle.passive):
             self._start_drive(now)
         if self._started is not None:
-            while self._queue and self._due(self._queue[0], now) and len(self.pty.out) < 65_536:
+            receiving = bool(self.dongle.link_modes) and not self.stalled
+            while receiving and self._queue and self._due(self._queue[0], now) and len(self.pty.out) < 65_536:
                 item = self._queue.popleft()
                 if self.pty.connected:
                     self.pty.out += item.data
                     self.report.telegrams_written += item.telegram
+                    if item.telegram and self.report.telegrams_written == self.stall_after:
+                        self.stalled, self._stalled_at = True, now
+                        self.report.stalls += 1
+                        self.report.log.append(f"induced silence after {self.stall_after} telegrams")
+                        break
                 else:
                     self.report.telegrams_lost_closed += item.telegram
             self.report.stream_done = not self._queue
