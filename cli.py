@@ -21,6 +21,26 @@ import cli_simulate
 if TYPE_CHECKING:
     from decoders import KeyStore, Telegram
 
+def _switches_show_no_type() -> None:
+    """A switch takes no value, so its help line should not read ``--pty <bool>``.
+
+    typer's rich help prints the Python type of every option, flags included (``--help <bool>``); this
+    drops it for flags only, everywhere, instead of a ``metavar=""`` on each one.
+    """
+    from typer import core
+
+    shown = core.TyperOption.display_type_rich
+
+    def display_type_rich(self: core.TyperOption, ctx: typer.Context) -> str | None:
+        if getattr(self, "is_flag", False) and not getattr(self, "count", False):
+            return None
+        return shown(self, ctx)
+
+    core.TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_switches_show_no_type()
+
 app = typer.Typer(
     help="Drive-by AMR: decode wM-Bus telegrams, collect, ingest and bill water readings.",
     no_args_is_help=True,
@@ -118,7 +138,7 @@ def _table(rows: list[Telegram]) -> None:
     table = Table(show_lines=False)
     for col in ("#", "id", "mfct", "media", "driver", "total_m3", "target_m3", "target_date", "flow_m3h",
                 "alarms", "error"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
 
     def fmt(v: object) -> str:
         return "" if v is None else str(v)
@@ -126,7 +146,7 @@ def _table(rows: list[Telegram]) -> None:
     for i, t in enumerate(rows, start=1):
         table.add_row(str(i), fmt(t.id), fmt(t.manufacturer), fmt(t.media), fmt(t.driver), fmt(t.total_m3),
                       fmt(t.target_m3), fmt(t.target_date), fmt(t.flow_m3h), " ".join(t.alarms), fmt(t.error))
-    Console(width=200).print(table)
+    Console().print(table)  # the terminal's own width; long cells wrap instead of running off the screen
 
 
 @app.command()
@@ -233,10 +253,10 @@ def drivers(
 
     table = Table(title=f"{len(rows)} drivers")
     for col in ("driver", "signatures", "fields"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(r["name"], "\n".join(r["signatures"]), ", ".join(r["fields"]))
-    Console(width=200).print(table)
+    Console().print(table)  # the terminal's own width; long cells wrap instead of running off the screen
 
 
 def main() -> None:  # pragma: no cover
