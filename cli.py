@@ -146,7 +146,8 @@ def _table(rows: list[Telegram]) -> None:
     for i, t in enumerate(rows, start=1):
         table.add_row(str(i), fmt(t.id), fmt(t.manufacturer), fmt(t.media), fmt(t.driver), fmt(t.total_m3),
                       fmt(t.target_m3), fmt(t.target_date), fmt(t.flow_m3h), " ".join(t.alarms), fmt(t.error))
-    Console().print(table)  # the terminal's own width; long cells wrap instead of running off the screen
+    # the terminal's own width (long cells wrap); piped into a file, rows stay whole
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
 @app.command()
@@ -256,7 +257,8 @@ def drivers(
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(r["name"], "\n".join(r["signatures"]), ", ".join(r["fields"]))
-    Console().print(table)  # the terminal's own width; long cells wrap instead of running off the screen
+    # the terminal's own width (long cells wrap); piped into a file, rows stay whole
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
 def main() -> None:  # pragma: no cover
