@@ -11,6 +11,11 @@ from typing import Annotated
 import typer
 
 import cli_billing
+import cli_db
+import cli_ebok
+import cli_import
+import cli_ingest
+import cli_queries
 import cli_simulate
 from decoders import DecodeError, Decoder, KeyStore, KeyStoreError, Telegram, parse_hex
 
@@ -23,6 +28,12 @@ app = typer.Typer(
 
 app.add_typer(cli_billing.app, name="billing")
 app.add_typer(cli_simulate.app, name="simulate")
+app.add_typer(cli_db.app, name="db")
+app.add_typer(cli_import.app, name="import")
+app.add_typer(cli_ebok.app, name="ebok")
+cli_ebok.register_import(cli_import.app)
+app.add_typer(cli_ingest.app, name="ingest")
+cli_queries.register(app)
 
 
 class OutputFormat(StrEnum):
