@@ -16,6 +16,11 @@ import typer
 
 import cli_billing
 import cli_collector
+import cli_db
+import cli_ebok
+import cli_import
+import cli_ingest
+import cli_queries
 import cli_simulate
 
 if TYPE_CHECKING:
@@ -70,6 +75,12 @@ def main_options(
 app.add_typer(cli_billing.app, name="billing")
 app.add_typer(cli_simulate.app, name="simulate")
 app.add_typer(cli_collector.app, name="collector")
+app.add_typer(cli_db.app, name="db")
+app.add_typer(cli_import.app, name="import")
+app.add_typer(cli_ebok.app, name="ebok")
+cli_ebok.register_import(cli_import.app)
+app.add_typer(cli_ingest.app, name="ingest")
+cli_queries.register(app)
 
 
 class OutputFormat(StrEnum):

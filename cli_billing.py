@@ -106,7 +106,8 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
 @app.command()
 def run(
     period: PeriodOpt,
-    out: Annotated[Path, typer.Option("--out", help="Invoice lines file, .csv or .parquet.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Invoice lines file, .csv or .parquet "
+                                             "(required with --data).")] = None,
     data: DataOpt = Path("."),
     contract: Annotated[list[str] | None, typer.Option("--contract", help="Bill only these contracts.")] = None,
     exceptions_out: Annotated[Path | None, typer.Option("--exceptions-out", help="Exceptions file "
@@ -115,18 +116,35 @@ def run(
     allow_estimates: Annotated[bool, typer.Option(
         "--allow-estimates", metavar="", help="Bill a month with no reading on or after its first day "
         "(every metered contract then gets an estimate).")] = False,
+    db: Annotated[str | None, typer.Option("--db", envvar="AMR_DB_URL", help="Bill from the ingest database (URL) "
+                                           "and store the invoices there; --data is then not read.")] = None,
+    issue_date: Annotated[str | None, typer.Option(help="With --db: invoice issue date (default today).")] = None,
+    due_days: Annotated[int, typer.Option(help="With --db: days from issue to due date.")] = 14,
+    number_pattern: Annotated[str | None, typer.Option(help="With --db: invoice number pattern, default "
+                                                       "{customer_id}/{year}/{month:02}/{seq:02}.")] = None,
 ) -> None:
     """Bill every contract whose cycle closes in PERIOD and write invoice lines and exceptions.
 
     Also writes one row per invoice (FILE-invoices.csv/.parquet) and the registers billed at the period
     end (FILE-registers.csv/.parquet); put the latter into the data folder as billed_registers for the
-    next run so estimates are reconciled.
+    next run so estimates are reconciled. With --db the run is stored in the database (the next period
+    starts from its registers) and files are written only when --out is given.
     """
     from billing_rules.invoices import build_invoices, lines_for_output
 
-    if out.suffix not in (".csv", ".parquet"):
+    if out is not None and out.suffix not in (".csv", ".parquet"):
         raise _fail(f"{out}: --out must end in .csv or .parquet")
-    result, rules, customers = _run(data, period, contract, readings, allow_estimates)
+    if db is not None:
+        import cli_db
+
+        result, rules, customers = cli_db.billing_run_db(_check_period(period), db, contract, issue_date, due_days,
+                                                         number_pattern)
+        if out is None:
+            return
+    elif out is None:
+        raise _fail("--out is required with --data")
+    else:
+        result, rules, customers = _run(data, period, contract, readings, allow_estimates)
     exc_path = exceptions_out or out.with_name(f"{out.stem}-exceptions{out.suffix}")
     reg_path = out.with_name(f"{out.stem}-registers{out.suffix}")
     inv_path = out.with_name(f"{out.stem}-invoices{out.suffix}")

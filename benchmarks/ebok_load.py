@@ -1,0 +1,197 @@
+"""Load on the eBOK invoice list: N concurrent logged-in customers for D seconds, on SQLite and PostgreSQL.
+
+Set-up per database: ``amr simulate town`` (enough meters for N customers), ``amr import folder``,
+``amr billing run --db`` for two months (issued), N portal accounts created and activated.  The portal
+runs as ``amr ebok serve`` in its own process on loopback; the load generator (asyncio + httpx, in this
+process) logs each customer in through the login form, then every customer requests ``/invoices``:
+paced so that all together offer ``--rate`` requests/s (open loop, the target's shape), and back to
+back (closed loop, the maximum).  Printed: requests/s, p50/p99 latency, errors.  Target (issue 12): p99
+under 200 ms at 200 requests/s.
+
+    .venv/bin/python benchmarks/ebok_load.py --clients 200 --duration 60 \
+        --pg postgresql+psycopg://postgres@127.0.0.1:5432/amr_test_ebok
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "Benchmark-Password-1"
+
+
+def amr(*args: object) -> None:
+    subprocess.run([str(ROOT / ".venv/bin/amr"), *map(str, args)], check=True, stdout=subprocess.DEVNULL)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(url: str, work: Path, clients: int) -> list[str]:
+    """A billed database with ``clients`` active customer accounts; returns their user numbers."""
+    sys.path.insert(0, str(ROOT))
+    import ingest.models  # noqa: F401
+    from ingest.models.base import Base, make_engine
+
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+
+        e = create_engine(url, isolation_level="AUTOCOMMIT")
+        with e.connect() as c:
+            c.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            c.execute(text("CREATE SCHEMA public"))
+        e.dispose()
+    town = work / "town"
+    amr("simulate", "town", "--meters", int(clients * 1.25) + 20, "--seed", 7, "--out", town)
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    amr("import", "folder", town, "--db", url)
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from ingest.billing_db import issue_period
+    from ingest.ebok.models import PortalAccount
+    from ingest.ebok.security import hash_password
+    from ingest.models.billing import Invoice
+
+    for period, issue in (("2026-09", "2026-10-02"), ("2026-10", "2026-11-03")):
+        amr("billing", "run", "--period", period, "--db", url, "--issue-date", issue)
+        with Session(engine) as s:
+            issue_period(s, period)
+            s.commit()
+    hashed = hash_password(PASSWORD)
+    with Session(engine) as s:
+        ids = sorted(set(s.scalars(select(Invoice.customer_id)).all()))[:clients]
+        for cid in ids:
+            s.add(PortalAccount(customer_id=cid, email=f"{cid.lower()}@bench.example", password_hash=hashed,
+                                status="active"))
+        s.commit()
+    engine.dispose()
+    if len(ids) < clients:
+        raise SystemExit(f"only {len(ids)} invoiced customers in the town; raise --meters")
+    return ids
+
+
+async def login(client, base: str, cid: str) -> None:  # type: ignore[no-untyped-def]
+    page = await client.get(f"{base}/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    r = await client.post(f"{base}/login", data={"csrf": csrf, "login_id": cid, "password": PASSWORD})
+    if not str(r.url).endswith("/dashboard"):
+        raise RuntimeError(f"login of {cid} failed: {r.status_code}")
+
+
+async def load(base: str, ids: list[str], duration: float, rate: float) -> tuple[list[float], int, float]:
+    """Every customer requests the invoice list; paced to ``rate`` requests/s in all (open loop), or back
+    to back when ``rate`` is 0 (closed loop: the server's maximum)."""
+    import httpx
+
+    clients = [httpx.AsyncClient(follow_redirects=True, timeout=30) for _ in ids]
+    sem = asyncio.Semaphore(8)
+
+    async def one(c, cid):  # type: ignore[no-untyped-def]
+        async with sem:
+            await login(c, base, cid)
+
+    await asyncio.gather(*(one(c, cid) for c, cid in zip(clients, ids, strict=True)))
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + duration
+
+    interval = len(ids) / rate if rate else 0.0
+
+    async def worker(c, k: int) -> None:  # type: ignore[no-untyped-def]
+        nonlocal errors
+        due = time.perf_counter() + interval * k / len(ids)
+        while time.perf_counter() < stop:
+            if interval:
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                due = max(due + interval, time.perf_counter())
+            t0 = time.perf_counter()
+            try:
+                r = await c.get(f"{base}/invoices")
+                ok = r.status_code == 200 and "/pdf" in r.text
+            except httpx.HTTPError:
+                ok = False
+            latencies.append(time.perf_counter() - t0)
+            errors += not ok
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker(c, k) for k, c in enumerate(clients)))
+    elapsed = time.perf_counter() - t0
+    for c in clients:
+        await c.aclose()
+    return latencies, errors, elapsed
+
+
+def run_one(label: str, url: str, clients: int, duration: float, rates: list[float]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        t0 = time.perf_counter()
+        ids = prepare(url, work, clients)
+        setup = time.perf_counter() - t0
+        port = free_port()
+        server = subprocess.Popen([str(ROOT / ".venv/bin/amr"), "ebok", "serve", "--db", url, "--port", str(port),
+                                   "--mail-dir", str(work / "mail")], stdout=subprocess.DEVNULL)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            import httpx
+
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    httpx.get(f"{base}/login", timeout=1)
+                    break
+                except httpx.HTTPError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            for rate in rates:
+                lat, errors, elapsed = asyncio.run(load(base, ids, duration, rate))
+                lat.sort()
+                n = len(lat)
+
+                def p(q: float, lat: list[float] = lat, n: int = n) -> float:
+                    return lat[min(n - 1, int(q * n))] * 1000
+
+                offered = f"{rate:g} req/s offered" if rate else "closed loop"
+                print(f"{label:<10} clients={clients} {offered:<20} duration={elapsed:.1f}s requests={n} "
+                      f"req/s={n / elapsed:,.1f} p50={p(0.50):.1f}ms p99={p(0.99):.1f}ms max={lat[-1] * 1000:.1f}ms "
+                      f"errors={errors} (set-up {setup:.1f}s)", flush=True)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=200)
+    ap.add_argument("--duration", type=float, default=60.0)
+    ap.add_argument("--pg", help="PostgreSQL URL (its public schema is dropped and recreated)")
+    ap.add_argument("--skip-sqlite", action="store_true")
+    ap.add_argument("--rate", type=float, action="append",
+                    help="offered requests/s in all (repeatable; 0 = closed loop); default 200 and 0")
+    args = ap.parse_args()
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as d:
+            run_one("sqlite", f"sqlite:///{d}/ebok.db", args.clients, args.duration, args.rate or [200.0, 0.0])
+    if args.pg:
+        run_one("postgresql", args.pg, args.clients, args.duration, args.rate or [200.0, 0.0])
+
+
+if __name__ == "__main__":
+    main()

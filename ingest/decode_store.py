@@ -1,0 +1,236 @@
+"""Decode a batch with the office's keys and store it exactly once: archive, readings, quarantine, receipt.
+
+Why one function for MQTT, ``import-batch`` and the benchmarks: the exactly-once rules must not differ
+by path.  ``store_batch`` runs inside the caller's transaction and writes
+
+* one ``received_batches`` row per ``(van_id, batch_seq)`` — a redelivered batch finds it and gets the
+  counts of its first storage back, nothing else is written;
+* every record into ``raw_frames`` (nothing heard is lost, even when undecodable);
+* one ``readings`` row per distinct telegram, keyed by ``dedupe_key`` = meter + a hash of the telegram's
+  own content (manufacturer, version, type, access number, the decrypted application data and the
+  decoded registers), never reception time or van, so two vans or a repeat give one reading;
+* a ``quarantine`` row with a precise reason for every frame that gave no reading.
+
+Quarantine reasons: ``unknown_meter`` (the radio id is not in ``meters``), ``no_key``, ``wrong_key``,
+``unsupported_family`` (no driver knows the format), ``corrupt`` (bad hex, CRC, truncation, garbage) and
+``malformed_payload`` (a payload that is not a batch; kept whole, see ``store_malformed``).
+Bulk paths (executemany with RETURNING, ON CONFLICT DO NOTHING) keep the per-frame cost low.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from decoders import Decoder
+from decoders.keystore import KeyStore
+from decoders.model import Telegram
+from ingest.bulk import insert_raw_frames, insert_readings
+from ingest.consumer.payload import Batch, Record
+from ingest.models.master import Meter, MeterKey
+from ingest.models.radio import Quarantine, RawFrame, ReceivedBatch
+
+REASONS = {"missing_key": "no_key", "wrong_key": "wrong_key", "unknown_format": "unsupported_family",
+           "unsupported": "unsupported_family"}
+
+
+@dataclass(slots=True)
+class Receipt:
+    """The contract-2 receipt body, plus whether this delivery was a duplicate of a stored batch."""
+
+    van_id: str
+    batch_seq: int
+    stored: int
+    duplicates: int
+    quarantined: int
+    redelivered: bool = False
+
+    def body(self) -> dict[str, int]:
+        return {"batch_seq": self.batch_seq, "stored": self.stored, "duplicates": self.duplicates,
+                "quarantined": self.quarantined}
+
+
+class KeyedDecoder:
+    """A ``Decoder`` over the ``meter_keys`` table plus the set of known meters, reloadable on demand.
+
+    Keys stay inside the ``KeyStore`` (which never shows them); nothing here logs or returns a key.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.reload(session)
+
+    def reload(self, session: Session) -> None:
+        store = KeyStore()
+        for meter_id, key_hex, manufacturer in session.execute(
+                select(MeterKey.meter_id, MeterKey.key_hex, MeterKey.manufacturer)):
+            try:
+                store.add(meter_id, bytes.fromhex(key_hex), manufacturer or None)
+            except ValueError:
+                continue  # the importer rejects bad keys; a hand-edited row simply acts as no key
+        self.meters: set[str] = set(session.scalars(select(Meter.meter_id)))
+        self.decoder = Decoder(store)
+
+    def decode(self, frame: bytes | None) -> tuple[Telegram | None, str | None, str]:
+        """(telegram, None, "") for a reading, or (telegram|None, reason, detail) for the quarantine."""
+        if frame is None:
+            return None, "corrupt", "frame is not hexadecimal text"
+        t = self.decoder.decode_safe(frame)
+        if t.id is None:
+            return t, "corrupt", t.error or "no link-layer address"
+        if t.id not in self.meters:
+            return t, "unknown_meter", f"meter {t.id} ({t.manufacturer}) is not in the meters table"
+        if t.error is not None:
+            return t, REASONS.get(t.reason or "", "corrupt"), t.error
+        if t.total_m3 is None and t.target_m3 is None and t.flow_m3h is None:
+            return t, "unsupported_family", "decoded, but no volume register was found"
+        return t, None, ""
+
+
+def dedupe_key(t: Telegram) -> str:
+    """Meter + telegram content; equal for the same transmission however and by whom it was heard."""
+    h = hashlib.sha256()
+    h.update(f"{t.id}|{t.manufacturer}|{t.version}|{t.device_type}|{t.acc}|{t.total_m3}|{t.target_m3}|"
+             f"{t.target_date}|{t.flow_m3h}|{' '.join(sorted(t.alarms))}|".encode())
+    h.update(t.payload)
+    return f"{t.id}:{h.hexdigest()[:40]}"
+
+
+def _reading(t: Telegram, raw_id: int, read_at: dt.datetime, key: str) -> tuple[Any, ...]:
+    """A reading row in ``bulk.READING_COLS`` order."""
+    return (t.id, read_at, t.total_m3, t.target_m3, dt.date.fromisoformat(t.target_date) if t.target_date else None,
+            t.flow_m3h, " ".join(sorted(t.alarms)), "van", raw_id, key)
+
+
+Decoded = list[tuple[Telegram | None, str | None, str]]
+
+
+def decode_batch(batch: Batch, dec: KeyedDecoder) -> Decoded:
+    """Decode every record (no database): done ahead of storing, so decoding overlaps the previous commit."""
+    return [dec.decode(r.frame) for r in batch.records]
+
+
+def store_batch(session: Session, batch: Batch, dec: KeyedDecoder, origin: str = "mqtt",
+                decoded: Decoded | None = None) -> Receipt:
+    """Store ``batch`` in the session's transaction (the caller commits) and return its receipt.
+
+    A batch already stored returns its first receipt with ``redelivered`` set.  When another worker
+    stores the same batch concurrently, the unique ``(van_id, batch_seq)`` makes one of the two fail
+    with ``IntegrityError``; the caller rolls back and calls again, and then finds it stored.
+    """
+    old = session.execute(select(ReceivedBatch).where(ReceivedBatch.van_id == batch.van_id,
+                                                      ReceivedBatch.batch_seq == batch.batch_seq)).scalar_one_or_none()
+    if old is not None:
+        return Receipt(old.van_id, old.batch_seq, old.stored, old.duplicates, old.quarantined, redelivered=True)
+    head = ReceivedBatch(van_id=batch.van_id, batch_seq=batch.batch_seq, records=len(batch.records),
+                         stored=0, duplicates=0, quarantined=0, origin=origin)
+    session.add(head)
+    session.flush()  # claims (van_id, batch_seq) first: a racing duplicate fails here, before any work
+    now = dt.datetime.now(dt.UTC)
+    if decoded is None:
+        decoded = decode_batch(batch, dec)
+    ids = insert_raw_frames(session, [_raw_row(batch, r, t) for r, (t, _, _) in zip(batch.records, decoded,
+                                                                                     strict=True)])
+    readings: dict[str, tuple[Any, ...]] = {}
+    quarantine: list[dict[str, Any]] = []
+    for rec, (t, reason, detail) in zip(batch.records, decoded, strict=True):
+        if reason is not None or t is None:
+            quarantine.append({"raw_frame_id": ids[rec.seq], "van_id": batch.van_id, "reason": reason,
+                               "detail": detail[:500], "attempts": 1, "last_try": now})
+            continue
+        key = dedupe_key(t)
+        if key not in readings:  # a repeat inside the batch: the first copy makes the reading
+            readings[key] = _reading(t, ids[rec.seq], rec.received_at or now, key)
+    # Sorted by key: two workers inserting overlapping telegrams then lock rows in one order (no deadlock).
+    stored = len(insert_readings(session, [readings[k] for k in sorted(readings)]))
+    if quarantine:
+        session.execute(insert(Quarantine.__table__), quarantine)
+    head.stored = stored
+    head.duplicates = len(batch.records) - len(quarantine) - stored
+    head.quarantined = len(quarantine)
+    session.flush()
+    return Receipt(batch.van_id, batch.batch_seq, head.stored, head.duplicates, len(quarantine))
+
+
+def _raw_row(batch: Batch, r: Record, t: Telegram | None) -> tuple[Any, ...]:
+    """An archive row in ``bulk.RAW_COLS`` order; bad hex is archived as the text that came."""
+    frame = r.frame if r.frame is not None else r.frame_text.encode("utf-8", "replace")
+    return (batch.van_id, batch.batch_seq, r.seq, frame, hashlib.sha256(frame).hexdigest(), r.received_at,
+            r.rssi_dbm, r.link_mode, r.dongle, r.heard_count, r.lat, r.lon,
+            t.id if t is not None and t.id and len(t.id) <= 8 else None)
+
+
+def store_with_retry(session_factory: Any, batch: Batch, dec: KeyedDecoder, origin: str = "mqtt",
+                     decoded: Decoded | None = None) -> Receipt:
+    """``store_batch`` in its own transaction, retried once after losing a race to another worker."""
+    for attempt in range(3):
+        with session_factory() as session:
+            try:
+                receipt = store_batch(session, batch, dec, origin, decoded)
+                session.commit()
+                return receipt
+            except IntegrityError:
+                session.rollback()
+                if attempt == 2:
+                    raise
+    raise AssertionError("unreachable")
+
+
+def store_malformed(session: Session, payload: bytes, detail: str, van_id: str | None,
+                    batch_seq: int | None, origin: str = "mqtt") -> Receipt | None:
+    """Keep a payload that is not a valid batch, whole and once, with why; the consumer then moves on.
+
+    When its van and batch number were readable the batch is also recorded as received (quarantined
+    1), so the van gets a receipt and a redelivery is a duplicate like any other.
+    """
+    digest = hashlib.sha256(payload).hexdigest()
+    if van_id is not None and batch_seq is not None:
+        old = session.execute(select(ReceivedBatch).where(ReceivedBatch.van_id == van_id,
+                                                          ReceivedBatch.batch_seq == batch_seq)).scalar_one_or_none()
+        if old is not None:
+            return Receipt(van_id, batch_seq, old.stored, old.duplicates, old.quarantined, redelivered=True)
+        session.add(ReceivedBatch(van_id=van_id, batch_seq=batch_seq, records=0, stored=0, duplicates=0,
+                                  quarantined=1, origin=origin))
+    if session.scalar(select(Quarantine.id).where(Quarantine.payload_hash == digest)) is None:
+        session.add(Quarantine(raw_frame_id=None, van_id=van_id, payload=payload, payload_hash=digest,
+                               reason="malformed_payload", detail=detail[:500], attempts=1,
+                               last_try=dt.datetime.now(dt.UTC)))
+    session.flush()
+    if van_id is not None and batch_seq is not None:
+        return Receipt(van_id, batch_seq, 0, 0, 1)
+    return None
+
+
+@dataclass(slots=True)
+class RedecodeReport:
+    tried: int
+    moved: int
+    still: dict[str, int]
+    moved_from: dict[str, int]
+
+
+def redecode(session: Session, dec: KeyedDecoder) -> RedecodeReport:
+    """Retry every quarantined frame; a frame that now decodes becomes a reading (or a duplicate of one)."""
+    rows = session.execute(select(Quarantine, RawFrame).join(RawFrame, Quarantine.raw_frame_id == RawFrame.id)).all()
+    now = dt.datetime.now(dt.UTC)
+    still: dict[str, int] = {}
+    moved_from: dict[str, int] = {}
+    new: dict[str, tuple[Any, ...]] = {}
+    for q, raw in rows:
+        t, reason, detail = dec.decode(bytes(raw.frame))
+        if reason is None and t is not None:
+            key = dedupe_key(t)
+            new.setdefault(key, _reading(t, raw.id, raw.received_at or now, key))
+            moved_from[q.reason] = moved_from.get(q.reason, 0) + 1
+            session.delete(q)
+        else:
+            q.reason, q.detail, q.attempts, q.last_try = reason or "corrupt", detail[:500], q.attempts + 1, now
+            still[q.reason] = still.get(q.reason, 0) + 1
+    insert_readings(session, [new[k] for k in sorted(new)])
+    session.flush()
+    return RedecodeReport(len(rows), sum(moved_from.values()), still, moved_from)

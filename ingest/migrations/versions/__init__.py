@@ -1,0 +1,1 @@
+"""Alembic revisions of the ingest database, one file per schema change."""
