@@ -131,7 +131,7 @@ def render_png(meters: Sequence[MapMeter], track: Sequence[tuple[float, float]],
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(title)
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")
     plt.close(fig)

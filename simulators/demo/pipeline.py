@@ -86,6 +86,25 @@ class DemoResult:
 Progress = Callable[[str, float | None, float | None], None]  # stage, done, total
 
 
+def _chart_subjects(plan: DemoPlan) -> list[tuple[str, str]]:
+    """Two consumption charts worth a look: a contract whose meter was replaced, and an alarmed meter."""
+    import csv
+
+    out: list[tuple[str, str]] = []
+    with (plan.town / "meters.csv").open(newline="") as f:
+        meters = list(csv.DictReader(f))
+    with (plan.town / "contracts.csv").open(newline="") as f:
+        contract_of = {r["premises_id"]: r["contract_id"] for r in csv.DictReader(f)}
+    replaced = next((m for m in meters if m.get("replaces_meter_id") and m["role"] == "main"), None)
+    if replaced and replaced["premises_id"] in contract_of:
+        out.append(("chart-replaced-meter.png", contract_of[replaced["premises_id"]]))
+    with (plan.drive / "heard.csv").open(newline="") as f:
+        alarmed = next((r["meter_id"] for r in csv.DictReader(f) if r["alarms"]), None)
+    if alarmed:
+        out.append(("chart-alarm.png", alarmed))
+    return out
+
+
 def run_demo(plan: DemoPlan, progress: Progress) -> DemoResult:
     plan.folder.mkdir(parents=True, exist_ok=True)
     result = DemoResult(plan)
@@ -126,15 +145,17 @@ def run_demo(plan: DemoPlan, progress: Progress) -> DemoResult:
 
         expected = expected_frames(plan.drive / "heard.csv")
         dongle = stages.start("dongle", ["simulate", "dongle", "--town", str(plan.town), "--dongle", plan.dongle,
-                                         "--pty", "--speed", "max", "--day", plan.drive_day.isoformat(),
+                                         "--pty", "--nmea", "--speed", "max", "--day", plan.drive_day.isoformat(),
                                          "--seed", str(plan.seed), "--exit-when-done"])
         pty_line = stages.wait_line("dongle", dongle, lambda s: s.startswith(f"{plan.dongle}: /dev/"))
         pty = pty_line.split(": ", 1)[1].strip()
+        gps = stages.wait_line("dongle", dongle, lambda s: s.startswith("gps: /dev/")).split(": ", 1)[1].strip()
         route = plan.town / "route.csv"
         collector_args = ["collector", "run", "--port", pty, "--dongle", "auto", "--mode", "c1t1", "--van-id",
-                          plan.van_id, "--broker", broker_url, "--outbox", str(plan.outbox), "--no-live"]
+                          plan.van_id, "--broker", broker_url, "--outbox", str(plan.outbox), "--gps", gps,
+                          "--no-live"]
         if route.exists():
-            collector_args += ["--route", str(route)]
+            collector_args += ["--route", str(route), "--missed", str(plan.folder / "missed-meters.csv")]
         t0 = time.perf_counter()
         collector = stages.start("collector", collector_args)
         watch_collector(plan.outbox, expected, collector, progress)
@@ -146,8 +167,20 @@ def run_demo(plan: DemoPlan, progress: Progress) -> DemoResult:
                                                        "--out", str(plan.folder / "invoices.csv")]))
         is_file = plan.db.startswith("sqlite")
         result.files["database"] = Path(plan.db.removeprefix("sqlite:///")) if is_file else Path(plan.db)
-        result.files["invoices"] = plan.folder / "invoices.csv"
+        result.files["invoice lines"] = plan.folder / "invoices.csv"
+        result.files["invoices"] = plan.folder / "invoices-invoices.csv"
         result.files["exceptions"] = plan.folder / "invoices-exceptions.csv"
+        if route.exists():
+            result.files["missed meters"] = plan.folder / "missed-meters.csv"
+            timed("coverage map", lambda: stages.run("map", [
+                "collector", "map", "--route", str(route), "--outbox", str(plan.outbox),
+                "--out", str(plan.folder / "map.html"), "--png"]))
+            result.files["map"] = plan.folder / "map.html"
+            result.files["map (PNG)"] = plan.folder / "map.png"
+        for name, ident in _chart_subjects(plan):
+            timed(f"chart {ident}", lambda ident=ident, name=name: stages.run(f"chart-{ident}", [
+                "readings", "plot", ident, "--db", plan.db, "--out", str(plan.folder / name)]))
+            result.files[f"chart {ident}"] = plan.folder / name
         return result
     except DemoError:
         raise
