@@ -16,8 +16,8 @@ def demo(
     meters: Annotated[int, typer.Option("--meters", help="Meters in the simulated town.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same town and drive.")]
     = 7,
-    period: Annotated[str, typer.Option("--period", help="The month billed (YYYY-MM); the van drives on the "
-                                        "1st of the next month.")] = "2026-11",
+    period: Annotated[str, typer.Option("--period", help="The month billed (YYYY-MM; default: last month). The "
+                                        "van drives today.")] = "",
     dongle: Annotated[str, typer.Option("--dongle", help="The virtual USB receiver the van uses.")] = "im871a",
     db: Annotated[str | None, typer.Option("--db", envvar="AMR_DB_URL",
                                            help="Database URL (default: SQLite in --out).")] = None,
@@ -33,7 +33,7 @@ def demo(
 
     from simulators.demo.report import run_with_progress
 
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+    if period and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
         typer.echo(f"error: --period {period!r} is not YYYY-MM", err=True)
         raise typer.Exit(2)
     if meters < 10:

@@ -41,12 +41,14 @@ class _Projection:
         span_x = max(self.max_x - self.min_x, 1e-9)
         span_y = max(self.max_y - self.min_y, 1e-9)
         self.scale = min((width - 2 * margin) / span_x, (height - 2 * margin) / span_y)
-        self.margin = margin
+        # centre the town in the frame whichever way it is longer
+        self.off_x = (width - span_x * self.scale) / 2
+        self.off_y = (height - span_y * self.scale) / 2
         self.height = height
 
     def __call__(self, lat: float, lon: float) -> tuple[float, float]:
-        x = self.margin + (lon * self.k - self.min_x) * self.scale
-        y = self.height - self.margin - (lat - self.min_y) * self.scale
+        x = self.off_x + (lon * self.k - self.min_x) * self.scale
+        y = self.height - self.off_y - (lat - self.min_y) * self.scale
         return round(x, 1), round(y, 1)
 
 
@@ -131,7 +133,7 @@ def render_png(meters: Sequence[MapMeter], track: Sequence[tuple[float, float]],
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(title)
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")
     plt.close(fig)

@@ -97,6 +97,14 @@ class LocalBroker:
                 self.proc.wait()
         self.proc = None
 
+    def restart(self, down_s: float = 0.0) -> None:
+        """Stop and start again on the same port (persistence keeps queued QoS 1 messages)."""
+        kind = self.kind
+        self.stop()
+        if down_s:
+            time.sleep(down_s)
+        self.start(kind)
+
     def __enter__(self) -> LocalBroker:
         return self
 

@@ -52,17 +52,18 @@ def print_summary(console: Console, result: DemoResult, wall_s: float) -> None:
     water = sum(float(r["quantity"]) for r in lines if r["item"] == "water")
     sewage = sum(float(r["quantity"]) for r in lines if r["item"] == "sewage")
     readings_check = check_readings(plan.drive / "heard.csv", plan.db)
-    invoice_check = check_invoices(plan.town, plan.folder / "invoices.csv", plan.period)
+    invoice_check = check_invoices(plan.town, plan.folder / "invoices.csv", plan.billed)
     frames = _count(plan.db, f"SELECT count(*) FROM {FRAMES_TABLE}")
     quarantined = _count(plan.db, f"SELECT count(*) FROM {QUARANTINE_TABLE}")
-    readings = _count(plan.db, "SELECT count(*) FROM readings WHERE source = 'van'")
+    readings = _count(plan.db, "SELECT count(*) FROM readings WHERE raw_frame_id IS NOT NULL")
 
-    t = Table(title=f"amr demo: {plan.meters} meters, billing period {plan.period}", show_header=False)
+    t = Table(title=f"amr demo: {plan.meters} meters, drive {plan.drive_day}, billing period {plan.billed}",
+              show_header=False)
     t.add_column(style="bold")
     t.add_column()
     t.add_row("meters heard", f"{len(heard)} of {len(sending)} transmitting ({len(sending) - len(heard)} missed)")
     t.add_row("frames archived", str(frames))
-    t.add_row("readings stored", f"{readings} van readings; {quarantined} frames quarantined")
+    t.add_row("readings stored", f"{readings} readings from the van's frames; {quarantined} frames quarantined")
     t.add_row("ground truth: readings",
               f"{readings_check.equal} of {readings_check.heard} heard telegrams stored with exactly their values "
               f"({readings_check.missing} missing, {readings_check.unexpected} unexpected)")

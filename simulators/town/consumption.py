@@ -130,6 +130,11 @@ def _range_mask(ranges: np.ndarray, days: int) -> np.ndarray:
     return (d >= ranges[:, :1]) & (d < ranges[:, 1:]) & (ranges[:, :1] >= 0)
 
 
+def _litres(m3: np.ndarray) -> np.ndarray:
+    """A register as a meter's display shows it: whole litres, truncated (as the radio frames carry it)."""
+    return np.floor(np.asarray(m3) * 1000 + 1e-6) / 1000
+
+
 def simulate(town: Town, seed: int) -> GroundTruth:
     """Daily flows for every meter, vectorised over (meters × days); also fills `final_m3`."""
     rng = np.random.default_rng([seed, 1])  # a stream of its own: town edits do not shift consumption
@@ -201,7 +206,7 @@ def simulate(town: Town, seed: int) -> GroundTruth:
 
     removed = removal_k < days
     final = np.full(n, np.nan)
-    final[removed] = np.round(np.mod(registered[removed, removal_k[removed]], rollover[removed]), 3)
+    final[removed] = _litres(np.mod(registered[removed, removal_k[removed]], rollover[removed]))
     m["final_m3"] = final
 
     ids = m["meter_id"].to_numpy()
@@ -232,7 +237,7 @@ def readings_frame(truth: GroundTruth, town: Town, read_days: list[dt.date]) -> 
     """One van reading per in-service meter on each of `read_days`, from the ground truth.
 
     The van starts at 08:00 and passes the houses in street order, READ_STEP_S seconds apart, so a
-    reading time depends only on the house; values are the register rounded to the litre. Each van
+    reading time depends only on the house; values are the register truncated to the litre. Each van
     reading also carries the due-date register the meter froze at the month end (00:00 on the 1st,
     dated the previous day, as the radio frames of `simulators.drive` carry it), because billing
     periods run midnight to midnight and only that register lets billing hit them to the litre.
@@ -262,7 +267,7 @@ def readings_frame(truth: GroundTruth, town: Town, read_days: list[dt.date]) -> 
         frames.append(pd.DataFrame({
             "meter_id": truth.meter_ids[rows],
             "read_at": np.datetime_as_string(stamp, unit="s"),
-            "total_m3": np.char.mod("%.3f", np.round(v, 3)),
+            "total_m3": np.char.mod("%.3f", _litres(v)),
             "target_m3": target, "target_date": target_date,
             "source": "van",
             "alarms": pd.Series(alarms).str.strip().to_numpy(),
@@ -276,7 +281,7 @@ def _due_registers(truth: GroundTruth, rows: np.ndarray, day: dt.date) -> tuple[
     due = day.replace(day=1)
     k = (due - truth.start.date()).days
     has = (truth.install_k[rows] <= k) & (k <= truth.removal_k[rows]) & (k >= 0)
-    value = np.round(np.mod(truth.registered[rows, max(k, 0)], truth.rollover_m3[rows]), 3)
+    value = _litres(np.mod(truth.registered[rows, max(k, 0)], truth.rollover_m3[rows]))
     text = np.where(has, np.char.mod("%.3f", value), "").astype(object)
     return text, np.where(has, (due - dt.timedelta(days=1)).isoformat(), "").astype(object)
 
