@@ -17,9 +17,11 @@ import typer
 import cli_billing
 import cli_collector
 import cli_db
+import cli_demo
 import cli_ebok
 import cli_import
 import cli_ingest
+import cli_map
 import cli_queries
 import cli_simulate
 
@@ -81,6 +83,9 @@ app.add_typer(cli_ebok.app, name="ebok")
 cli_ebok.register_import(cli_import.app)
 app.add_typer(cli_ingest.app, name="ingest")
 cli_queries.register(app)
+cli_collector.app.command("map")(cli_map.coverage_map)
+cli_queries.readings_app.command("plot")(cli_map.readings_plot)
+app.command("demo")(cli_demo.demo)
 
 
 class OutputFormat(StrEnum):

@@ -7,7 +7,9 @@ Accepted payload forms (the encoding is marked inside the payload, never in the 
 * one marker byte, then the compressed JSON batch: ``0x01`` = zlib stream (RFC 1950), ``0x02`` = zstd
   frame (RFC 8878), ``0x03`` = gzip member (RFC 1952);
 * a JSON envelope ``{"encoding": "zlib"|"zstd"|"gzip", "data": "<base64 of the compressed JSON batch>"}``
-  for transports that want text.
+  for transports that want text;
+* the collector's compact form, ``AMRB1\\x00z\\n`` + zlib (frames as bytes, metadata as columns; layout in
+  ``collector.sync.codec``), which is what vans send: it keeps the bytes on the wire below the raw frames'.
 
 Each record needs ``seq`` (integer) and ``frame`` (hex string); ``received_at`` (ISO 8601, UTC when no
 offset is given), ``rssi_dbm``, ``link_mode``, ``dongle``, ``heard_count``, ``lat`` and ``lon`` are kept

@@ -31,7 +31,9 @@ KEY_RELOAD_S = 30.0
 
 
 def shared_topic(group: str) -> str:
-    return f"$share/{group}/{BATCH_TOPIC}"
+    """The shared subscription workers split the load on; an empty group subscribes plainly (one worker,
+    or a broker without shared subscriptions such as the demo's embedded amqtt)."""
+    return f"$share/{group}/{BATCH_TOPIC}" if group else BATCH_TOPIC
 
 
 def van_of(topic: str) -> str | None:
