@@ -29,7 +29,6 @@ def coverage_map(
 ) -> None:
     """Draw the route, the meters read and missed, alarms and the van's track; works offline."""
     from collector.coverage import RouteError, load_route
-
     from collector.map import render_html, render_png
     from collector.map.load import from_database, from_outbox
     from collector.map.render import counts

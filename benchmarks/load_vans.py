@@ -25,7 +25,6 @@ sys.path.insert(0, str(ROOT))
 
 from collector.outbox import HeardFrame, Outbox  # noqa: E402
 from collector.sync import run_sync  # noqa: E402
-
 from simulators.demo.broker import LocalBroker  # noqa: E402
 
 AMR = [sys.executable, "-m", "cli"]

@@ -97,7 +97,6 @@ def test_map_in_a_real_browser(tmp_path: Path) -> None:
     plan = DemoPlan(folder=tmp_path / "demo", meters=150, seed=12, broker_kind="mosquitto")
     run_demo(plan, lambda *_: None)
     from collector.coverage import load_route
-
     from collector.map.load import from_outbox
     from collector.map.render import counts
 
