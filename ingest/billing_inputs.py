@@ -404,7 +404,7 @@ def _check_links(tables: dict[str, _Table], typed: dict[str, pd.DataFrame]) -> N
     known = set(zip(norms["norm_category"], norms["sewered"].astype(bool), strict=True))
     prem = typed["premises"]
     pairs = zip(prem["norm_category"], prem["sewered"].astype(bool), strict=True)
-    bad = np.array([c is not None and (c, s) not in known for c, s in pairs], dtype=bool)
+    bad = np.array([not pd.isna(c) and (c, s) not in known for c, s in pairs], dtype=bool)  # empty: no norm
     if bad.any():
         i = _first_bad(bad)
         raise tables["premises"].fail(i, "norm_category",
