@@ -18,7 +18,7 @@ DAY = dt.date(2026, 10, 30)
 
 @pytest.fixture(scope="module")
 def town_drive() -> tuple[Town, Drive]:
-    town = build_town(300, 3, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    town = build_town(600, 3, dt.date(2026, 1, 1), dt.date(2026, 12, 31))  # enough meters for status alarms
     return town, simulate_drive(town, simulate(town, 3), DriveSpec(day=DAY, seed=2))
 
 

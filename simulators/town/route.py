@@ -24,7 +24,8 @@ def route_frame(town: Town, day: dt.date | None = None) -> pd.DataFrame:
     """One row per meter in service on ``day`` (default: the town's last day)."""
     when = np.datetime64(day or town.end, "s")
     m = town.meters
-    live = (m["install_date"] <= when) & (m["removal_date"].isna() | (m["removal_date"] > when))
+    # removal_date is the meter's last day in service: it still transmits that day
+    live = (m["install_date"] <= when) & (m["removal_date"].isna() | (m["removal_date"] >= when))
     m = m[live].sort_values(["_house", "meter_id"], kind="stable")
     house = m["_house"].to_numpy()
     p = town.premises
