@@ -17,7 +17,7 @@ import typer
 if TYPE_CHECKING:  # pandas and the engine load only when a command runs: `amr --help` stays fast
     import pandas as pd
 
-    from billing_rules.types import BillingResult, Rules
+    from billing_rules.types import BillingInputs, BillingResult, Rules
 
 ESTIMATE_WARNING_SHARE = 0.10  # warn when more metered contracts than this are billed on estimates
 
@@ -44,7 +44,7 @@ def _check_period(period: str) -> str:
 def _run(data: Path, period: str, contracts: list[str] | None, readings: Path | None,
          allow_estimates: bool = True) -> tuple[BillingResult, Rules, pd.DataFrame]:
     """Load, check and bill; returns the result, the rules and the customers (for the invoice file)."""
-    from billing_rules.engine import bill, readings_since
+    from billing_rules.engine import bill
     from billing_rules.types import BillingDataError
     from ingest.billing_inputs import BillingInputError, load_folder
 
@@ -57,11 +57,7 @@ def _run(data: Path, period: str, contracts: list[str] | None, readings: Path | 
     for contract_id in contracts or []:
         if not (inputs.contracts["contract_id"] == contract_id).any():
             raise _fail(f"{contracts_file}, column contract_id: unknown contract {contract_id!r}")
-    if not allow_estimates and len(inputs.readings) and readings_since(inputs, period) == 0:
-        last = str(inputs.readings["read_at"].max())[:10]
-        raise _fail(f"{inputs.files.get('readings', 'readings')}: no reading on or after {period}-01 (the last is "
-                    f"from {last}); every metered contract of {period} would be an estimate. Give "
-                    f"--allow-estimates to bill it anyway")
+    refuse_all_estimates(inputs, period, allow_estimates)
     try:
         return bill(inputs, rules, period, contracts or None), rules, inputs.customers
     except BillingDataError as exc:
@@ -71,6 +67,22 @@ def _run(data: Path, period: str, contracts: list[str] | None, readings: Path | 
         typer.echo(f"error: internal billing error ({type(exc).__name__}: {exc}); please report it "
                    f"with the data folder", err=True)
         raise typer.Exit(code=1) from None
+
+
+def refuse_all_estimates(inputs: BillingInputs, period: str, allow_estimates: bool) -> None:
+    """Stop a run whose readings all predate the period, from a folder or the database alike.
+
+    Such a run is nearly always a forgotten import (the van's or the portal's readings of the month are
+    not loaded yet), and issuing a month of estimates to every customer is costly to undo.
+    """
+    from billing_rules.engine import readings_since
+
+    if allow_estimates or not len(inputs.readings) or readings_since(inputs, period) > 0:
+        return
+    last = str(inputs.readings["read_at"].max())[:10]
+    raise _fail(f"{inputs.files.get('readings', 'readings')}: no reading on or after {period}-01 (the last is "
+                f"from {last}); every metered contract of {period} would be an estimate. Give "
+                f"--allow-estimates to bill it anyway")
 
 
 def _estimate_warning(result: BillingResult, period: str) -> None:
@@ -138,8 +150,10 @@ def run(
         import cli_db
 
         result, rules, customers = cli_db.billing_run_db(_check_period(period), db, contract, issue_date, due_days,
-                                                         number_pattern)
+                                                         number_pattern, allow_estimates)
         if out is None:
+            typer.echo(f"{period} exceptions by kind: {_kinds(result)}")
+            _estimate_warning(result, period)
             return
     elif out is None:
         raise _fail("--out is required with --data")

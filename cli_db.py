@@ -27,8 +27,31 @@ def fail(message: str) -> typer.Exit:
 
 
 def resolve_url(db: str | None) -> str:
-    """``--db``, else ``AMR_DB_URL``, else SQLite in the working directory (contract 3)."""
-    return db or os.environ.get("AMR_DB_URL") or DEFAULT_URL
+    """``--db``, else ``AMR_DB_URL``, else SQLite in the working directory (contract 3).
+
+    A bare file path (no ``scheme://``) means an SQLite file, because that is what a clerk copies from
+    the demo's summary or a colleague's e-mail.
+    """
+    url = db or os.environ.get("AMR_DB_URL") or DEFAULT_URL
+    return url if "://" in url else f"sqlite:///{url}"
+
+
+def missing_sqlite_file(url: str) -> str | None:
+    """The path of an SQLite database file that does not exist, else None.
+
+    SQLite creates a missing file on connect, so a typo in ``--db`` would leave an empty file behind
+    and end in a puzzling "no such table"; commands that read say what is really wrong instead.
+    """
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return None
+    name = parsed.database or ""
+    if not parsed.drivername.startswith("sqlite") or name in ("", ":memory:") or name.startswith("file:"):
+        return None
+    return None if os.path.exists(name) else name
 
 
 def shown(url: str) -> str:
@@ -41,13 +64,20 @@ def shown(url: str) -> str:
         return "<unparsable URL>"
 
 
-def engine_for(db: str | None) -> Any:
-    """An engine for the resolved URL, or a clean exit when the URL is malformed."""
+def engine_for(db: str | None, *, create: bool = False) -> Any:
+    """An engine for the resolved URL, or a clean exit when the URL is malformed or the file is missing.
+
+    Only ``amr db upgrade`` passes ``create``: every other command needs a database that exists.
+    """
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     from ingest.models.base import make_engine
 
     url = resolve_url(db)
+    missing = None if create else missing_sqlite_file(url)
+    if missing is not None:
+        raise fail(f"database file {missing} does not exist; create it with `amr db upgrade --db {shown(url)}` "
+                   "(or run `amr demo`, which leaves one in amr-demo/)")
     try:
         return make_engine(url)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
@@ -86,14 +116,14 @@ def upgrade(url: str, revision: str = "head") -> None:
 def upgrade_cmd(db: DbOpt = None,
                 revision: Annotated[str, typer.Option(help="Target revision.")] = "head") -> None:
     """Create the schema in an empty database, or bring an older one up to date."""
-    engine = engine_for(db)
+    engine = engine_for(db, create=True)
     with db_errors(engine):
         upgrade(resolve_url(db), revision)
     typer.echo(f"database {shown(resolve_url(db))} is at revision {revision}")
 
 
 def billing_run_db(period: str, db: str, contracts: list[str] | None, issue_date: str | None, due_days: int,
-                   number_pattern: str | None) -> Any:
+                   number_pattern: str | None, allow_estimates: bool = False) -> Any:
     """``amr billing run --db``: bill from the database, store the run, print a summary.
 
     Returns the engine result, its rules and the customers, so the command can also write the files.
@@ -104,6 +134,7 @@ def billing_run_db(period: str, db: str, contracts: list[str] | None, issue_date
 
     from billing_rules.engine import bill
     from billing_rules.types import BillingDataError
+    from cli_billing import refuse_all_estimates
     from ingest.billing_db import DEFAULT_NUMBER_PATTERN, BillingRefused, load_inputs, store_run
     from ingest.billing_inputs import BillingInputError
 
@@ -120,6 +151,7 @@ def billing_run_db(period: str, db: str, contracts: list[str] | None, issue_date
         with db_errors(engine), Session(engine) as session:
             try:
                 inputs, rules = load_inputs(session, period)
+                refuse_all_estimates(inputs, period, allow_estimates)
                 result = bill(inputs, rules, period, None)
                 stored = store_run(session, period, result, issue_date=issue, due_days=due_days,
                                    pattern=number_pattern or DEFAULT_NUMBER_PATTERN)

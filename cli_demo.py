@@ -24,6 +24,9 @@ def demo(
     broker: Annotated[str | None, typer.Option("--broker", envvar="AMR_BROKER_URL",
                                                help="MQTT broker URL (default: a local one the demo starts).")]
     = None,
+    local_broker: Annotated[str, typer.Option("--local-broker", help="Which broker the demo starts without "
+                                              "--broker: auto (Mosquitto when installed), mosquitto or amqtt.")]
+    = "auto",
 ) -> None:
     """Simulate a town, drive a van past it with a virtual dongle, collect, sync, ingest and bill.
 
@@ -39,5 +42,9 @@ def demo(
     if meters < 10:
         typer.echo(f"error: --meters must be at least 10, got {meters}", err=True)
         raise typer.Exit(2)
-    code = run_with_progress(out, meters=meters, seed=seed, period=period, dongle=dongle, db=db, broker=broker)
+    if local_broker not in ("auto", "mosquitto", "amqtt"):
+        typer.echo(f"error: --local-broker must be auto, mosquitto or amqtt, got {local_broker!r}", err=True)
+        raise typer.Exit(2)
+    code = run_with_progress(out, meters=meters, seed=seed, period=period, dongle=dongle, db=db, broker=broker,
+                             broker_kind=local_broker)
     raise typer.Exit(code)

@@ -416,10 +416,19 @@ def _read_file(path: Path) -> pd.DataFrame:
     try:
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # Excel with Polish settings saves "CSV" as Windows-1250: say so instead of quoting the codec.
+        line = exc.object.count(b"\n", 0, exc.start) + 1
+        raise BillingInputError(path.name, f"cannot be read: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on "
+                                           f'line {line}); save it as "CSV UTF-8"') from None
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise BillingInputError(path.name, f"cannot be read: {first}") from None
+    if len(frame.columns) == 1 and ";" in str(frame.columns[0]):
+        raise BillingInputError(path.name, "cannot be read: its columns are separated by ';' (a spreadsheet's "
+                                           "regional CSV); save it with ',' between columns")
+    return frame
 
 
 def _find(folder: Path, name: str) -> Path | None:

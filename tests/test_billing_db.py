@@ -142,19 +142,20 @@ def test_rerun_replaces_draft_and_issued_period_is_refused(town_db: tuple[str, P
 def test_number_pattern_is_configurable_and_checked(db_url: str, tmp_path: Path) -> None:  # noqa: F811
     make_schema(db_url)
     assert amr("import", "folder", write_folder(tmp_path / "t"), "--db", db_url).exit_code == 0
-    run = amr("billing", "run", "--period", "2026-10", "--db", db_url, "--issue-date", "2026-11-02")
+    est = "--allow-estimates"  # the small folder's readings end on 2026-09-30
+    run = amr("billing", "run", "--period", "2026-10", "--db", db_url, est, "--issue-date", "2026-11-02")
     assert run.exit_code == 0, run.stderr
     listed = amr("invoices", "list", "--db", db_url, "--format", "csv")
     assert [r["number"] for r in csv.DictReader(io.StringIO(listed.stdout))] == ["123456/2026/10/01",
                                                                                 "234567/2026/10/01"]
-    custom = amr("billing", "run", "--period", "2026-10", "--db", db_url, "--number-pattern",
+    custom = amr("billing", "run", "--period", "2026-10", "--db", db_url, est, "--number-pattern",
                  "FV/{year}/{month:02}/{contract_id}")
     assert custom.exit_code == 0, custom.stderr
     listed = amr("invoices", "list", "--db", db_url, "--format", "json")
     assert '"FV/2026/10/K1"' in listed.stdout and '"FV/2026/10/K2"' in listed.stdout
-    bad = amr("billing", "run", "--period", "2026-10", "--db", db_url, "--number-pattern", "{customer_id}/{year}")
+    bad = amr("billing", "run", "--period", "2026-10", "--db", db_url, est, "--number-pattern", "{customer_id}/{year}")
     assert bad.exit_code == 2 and "gives one number to two invoices" in bad.stderr
-    bad = amr("billing", "run", "--period", "2026-10", "--db", db_url, "--number-pattern", "{customer}/{seq}")
+    bad = amr("billing", "run", "--period", "2026-10", "--db", db_url, est, "--number-pattern", "{customer}/{seq}")
     assert bad.exit_code == 2 and "cannot be filled" in bad.stderr
 
 
@@ -179,3 +180,16 @@ def test_imported_billed_registers_hand_over_like_the_folder(db_url: str, tmp_pa
     assert (tmp_path / "db" / "i.csv").read_text() == (tmp_path / "data" / "i.csv").read_text()
     refused = amr("billing", "run", "--period", "2026-10", "--db", db_url)
     assert refused.exit_code == 2 and "period 2026-10 was issued" in refused.stderr
+
+
+def test_a_month_without_readings_is_refused_from_the_database_too(db_url: str, tmp_path: Path) -> None:  # noqa: F811
+    make_schema(db_url)
+    assert amr("import", "folder", write_folder(tmp_path / "t"), "--db", db_url).exit_code == 0
+    refused = amr("billing", "run", "--period", "2026-10", "--db", db_url)
+    assert refused.exit_code == 2
+    assert "no reading on or after 2026-10-01 (the last is from 2026-09-30)" in refused.stderr
+    assert "--allow-estimates" in refused.stderr
+    assert amr("invoices", "list", "--db", db_url, "--format", "json").stdout.strip() == "[]"
+    allowed = amr("billing", "run", "--period", "2026-10", "--db", db_url, "--allow-estimates")
+    assert allowed.exit_code == 0, allowed.stderr
+    assert "billed on estimates in 2026-10" in allowed.stderr

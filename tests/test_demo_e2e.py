@@ -84,6 +84,28 @@ def test_ground_truth_end_to_end(tmp_path: Path, db_url: str | None) -> None:
     with (plan.drive / "coverage.csv").open(newline="") as f:
         heard = {r["meter_id"] for r in csv.DictReader(f) if int(r["heard"] or 0) > 0}
     assert missed == route - heard
+    _assert_no_key_leaves_the_office(plan)
+
+
+def _assert_no_key_leaves_the_office(plan: DemoPlan) -> None:
+    """No meter key in anything the run wrote outside the office's key store.
+
+    Keys exist in the town's master data (``town/keys.csv``, imported by the office) and in the ingest
+    database's key table; every other file (each stage's log, the broker's log, the van's outbox with
+    the frames it uploaded, the drive's record, invoices, exceptions, the map and the charts) must not
+    hold one, as hex in either case or as raw bytes.
+    """
+    with (plan.town / "keys.csv").open(newline="") as f:
+        keys = [r["key"] for r in csv.DictReader(f)]
+    assert keys
+    files = [p for p in plan.folder.rglob("*") if p.is_file() and plan.town not in p.parents
+             and not (plan.db.startswith("sqlite") and p.name.startswith(Path(plan.db.split("///", 1)[1]).name))]
+    assert any(p.name == "collector.log" for p in files) and any(p.name.startswith("van-outbox") for p in files)
+    for path in files:
+        data = path.read_bytes()
+        low = data.lower()
+        leaked = [k for k in keys if k.lower().encode() in low or bytes.fromhex(k) in data]
+        assert not leaked, f"{path.relative_to(plan.folder)} holds {len(leaked)} meter key(s)"
 
 
 def test_map_in_a_real_browser(tmp_path: Path) -> None:

@@ -210,6 +210,7 @@ def test_two_workers_split_the_load_exactly_once(db_url: str, mosquitto: Broker,
 
 
 def test_database_without_schema_stops_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "empty.db").touch()  # exists, but nobody ran `amr db upgrade` on it
     out = run_amr("ingest", "serve", "--broker", "mqtt://127.0.0.1:1", "--db", f"sqlite:///{tmp_path / 'empty.db'}",
                   timeout=60)
     assert out.returncode == 2 and out.stderr.startswith("error: database sqlite:///")

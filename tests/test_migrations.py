@@ -58,5 +58,9 @@ def test_bad_url_is_one_clear_line(tmp_path: Path) -> None:
     result = amr("db", "upgrade", "--db", "nosuchdialect://x")
     assert result.exit_code == 2 and result.stderr.startswith("error: --db ") and "not a usable database URL" \
         in result.stderr
-    missing = amr("invoices", "list", "--db", f"sqlite:///{tmp_path / 'empty.db'}")
-    assert missing.exit_code == 2 and "has no ingest schema" in missing.stderr and "amr db upgrade" in missing.stderr
+    (tmp_path / "empty.db").touch()
+    empty = amr("invoices", "list", "--db", f"sqlite:///{tmp_path / 'empty.db'}")
+    assert empty.exit_code == 2 and "has no ingest schema" in empty.stderr and "amr db upgrade" in empty.stderr
+    missing = amr("invoices", "list", "--db", str(tmp_path / "typo.db"))
+    assert missing.exit_code == 2 and f"database file {tmp_path / 'typo.db'} does not exist" in missing.stderr
+    assert not (tmp_path / "typo.db").exists(), "a read command must not leave an empty database file behind"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def run_with_progress(out: Path, *, meters: int, seed: int, period: str, dongle: str, db: str | None,
-                      broker: str | None) -> int:
+                      broker: str | None, broker_kind: str = "auto") -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -15,7 +15,8 @@ def run_with_progress(out: Path, *, meters: int, seed: int, period: str, dongle:
     from simulators.demo.steps import DemoError
 
     console = Console()
-    plan = DemoPlan(folder=out, meters=meters, seed=seed, period=period, dongle=dongle, db_url=db, broker_url=broker)
+    plan = DemoPlan(folder=out, meters=meters, seed=seed, period=period, dongle=dongle, db_url=db, broker_url=broker,
+                    broker_kind=broker_kind)
     t0 = time.perf_counter()
     with Progress(SpinnerColumn(), TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=False) as bar:
