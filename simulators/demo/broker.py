@@ -8,6 +8,7 @@ subscriptions, so callers learn which broker they got and subscribe to the plain
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -35,6 +36,7 @@ class LocalBroker:
     port: int = field(default_factory=free_port)
     kind: str = ""
     proc: subprocess.Popen[bytes] | None = None
+    extra_conf: str = ""  # appended to Mosquitto's config (TLS listeners, password files in tests)
 
     @property
     def url(self) -> str:
@@ -43,6 +45,10 @@ class LocalBroker:
     @property
     def shared_subscriptions(self) -> bool:
         return self.kind == "mosquitto"
+
+    @property
+    def conf(self) -> Path:
+        return self.folder / "mosquitto.conf"
 
     @property
     def log(self) -> Path:
@@ -54,12 +60,14 @@ class LocalBroker:
             (p for p in ("/usr/sbin/mosquitto",) if Path(p).exists()), None)
         if prefer in ("auto", "mosquitto") and mosquitto:
             self.kind = "mosquitto"
-            conf = self.folder / "mosquitto.conf"
-            conf.write_text(
+            # As root, Mosquitto switches to the `mosquitto` user, who cannot read a 0700 folder of ours.
+            run_as = "user root\n" if hasattr(os, "geteuid") and os.geteuid() == 0 else ""
+            self.conf.write_text(
                 f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
-                f"persistence_location {self.folder}/\nmax_queued_messages 0\nlog_dest file {self.log}\n"
+                f"persistence_location {self.folder}/\nautosave_interval 1\nmax_queued_messages 0\n"
+                f"max_inflight_messages 100\nlog_dest file {self.log}\n{run_as}{self.extra_conf}"
             )
-            cmd = [mosquitto, "-c", str(conf)]
+            cmd = [mosquitto, "-c", str(self.conf)]
         elif prefer in ("auto", "amqtt"):
             self.kind = "amqtt"
             conf = self.folder / "amqtt.yaml"
