@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import reduce
 from operator import xor as _xor
 
-from collector.framers._dll import HEADER_LEN, MIN_L, header_possible, with_l
+from collector.framers._dll import HEADER_LEN, MIN_L, UncheckedTail, header_possible, with_l
 from collector.framers._rssi import cc1101_dbm
 from collector.framers.events import CommandReply, Counter, Event, Frame
 
@@ -154,7 +154,7 @@ class AmberFramer:
         return [Counter("truncated")] if left > tainted else []
 
 
-class AmberTransparentFramer:
+class AmberTransparentFramer(UncheckedTail):
     """Transparent mode: telegrams back to back, L counting the RSSI byte when RSSI_Enable is on.
 
     The stick still answers host commands in command framing (``FF CMD|80 LEN … CS``), so a reply that
@@ -224,13 +224,3 @@ class AmberTransparentFramer:
     def buffered(self) -> int:
         """Bytes held: at most one telegram (L + 1 ≤ 256 bytes)."""
         return len(self.buf)
-
-    def gap(self) -> list[Event]:
-        """The line went quiet: with no checksum, a silence is the only sign a frame was cut short."""
-        return self.close()
-
-    def close(self) -> list[Event]:
-        left = len(self.buf)
-        self.buf.clear()
-        self.lost = False
-        return [Counter("truncated")] if left else []

@@ -7,7 +7,7 @@ byte is examined a bounded number of times, so resync is O(n), and at most one f
 
 from __future__ import annotations
 
-from collector.framers._dll import HEADER_LEN, header_at, with_l
+from collector.framers._dll import HEADER_LEN, UncheckedTail, header_at, with_l
 from collector.framers.events import Counter, Event, Frame
 
 
@@ -15,7 +15,7 @@ def _wired_at(buf: bytearray, i: int) -> bool:
     return len(buf) >= i + 4 and buf[i] == 0x68 and buf[i + 3] == 0x68 and buf[i + 1] == buf[i + 2] >= 3
 
 
-class RawFramer:
+class RawFramer(UncheckedTail):
     name = "raw"
     max_buffered = 255 + 6  # a wired long frame 68 L L 68 … CS 16; a wireless one is at most 256
 
@@ -71,13 +71,3 @@ class RawFramer:
     def buffered(self) -> int:
         """Bytes held: at most one frame (256 bytes, or 261 for a wired long frame)."""
         return len(self.buf)
-
-    def gap(self) -> list[Event]:
-        """The line went quiet: with no checksum, a silence is the only sign a frame was cut short."""
-        return self.close()
-
-    def close(self) -> list[Event]:
-        left = len(self.buf)
-        self.buf.clear()
-        self.lost = False
-        return [Counter("truncated")] if left else []
