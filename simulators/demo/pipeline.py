@@ -94,10 +94,15 @@ def _chart_subjects(plan: DemoPlan) -> list[tuple[str, str]]:
     with (plan.town / "meters.csv").open(newline="") as f:
         meters = list(csv.DictReader(f))
     with (plan.town / "contracts.csv").open(newline="") as f:
-        contract_of = {r["premises_id"]: r["contract_id"] for r in csv.DictReader(f)}
-    replaced = next((m for m in meters if m.get("replaces_meter_id") and m["role"] == "main"), None)
-    if replaced and replaced["premises_id"] in contract_of:
-        out.append(("chart-replaced-meter.png", contract_of[replaced["premises_id"]]))
+        contracts = list(csv.DictReader(f))
+    contract_of = {r["premises_id"]: r["contract_id"] for r in contracts}
+    monthly = {r["premises_id"] for r in contracts if r.get("cycle_months") == "1"}
+    replaced = [m for m in meters if m.get("replaces_meter_id") and m["role"] == "main"
+                and m["premises_id"] in contract_of]
+    # A monthly contract is invoiced in the billed month, so its chart shows that period shaded.
+    replaced.sort(key=lambda m: m["premises_id"] not in monthly)
+    if replaced:
+        out.append(("chart-replaced-meter.png", contract_of[replaced[0]["premises_id"]]))
     with (plan.drive / "heard.csv").open(newline="") as f:
         alarmed = next((r["meter_id"] for r in csv.DictReader(f) if r["alarms"]), None)
     if alarmed:
