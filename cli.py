@@ -48,6 +48,80 @@ def _switches_show_no_type() -> None:
 
 _switches_show_no_type()
 
+
+def _plain_values_without_pydantic() -> None:
+    """typer coerces each parameter value through a pydantic TypeAdapter built on first use;
+    importing pydantic and building the adapters took about half of `amr decode`'s start-up
+    (0.1-0.15 s). For the plain annotations (str, list[str], Path, an Enum) the adapter only
+    runs typer's own helpers, so those run directly here; every other annotation, and any value
+    of an unexpected type, keeps typer's adapter. A value of None needs no adapter at all (typer
+    returns it before using one), which keeps `amr decode --help` free of pydantic.
+    tests/test_cli_startup.py holds the results and error messages to typer's own. These are
+    typer internals (0.2x): if they are not there, typer keeps its own way entirely.
+    """
+    from dataclasses import dataclass
+    from enum import Enum
+
+    try:
+        from typer import core
+        from typer._click.exceptions import BadParameter
+        from typer._click.utils import _escape_control_characters
+        from typer._param_types import coerce_cli_choice, coerce_cli_path
+
+        typer_build = core.build_runtime_param
+        typer_process = core._TyperParameter.process_value
+        if not hasattr(core._TyperParameter, "get_runtime_param"):
+            return
+    except (ImportError, AttributeError):  # another typer: nothing to speed up here
+        return
+
+    @dataclass(frozen=True)
+    class Plain(core.RuntimeParam):  # type: ignore[misc]
+        descriptor: Any = None  # for typer's own way with a value of another type
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            ann, info = self.annotation, self.parameter_info
+            if ann is str and type(value) is str:
+                return value
+            if ann == list[str] and type(value) in (list, tuple) and all(type(v) is str for v in value):
+                return list(value)
+            if ann is Path and type(value) is str:
+                return coerce_cli_path(Path(value), info, path_type=Path, param=param, ctx=ctx)
+            if isinstance(ann, type) and issubclass(ann, Enum) and (type(value) is str or type(value) is ann):
+                try:
+                    return coerce_cli_choice(value, choices=list(ann), case_sensitive=info.case_sensitive, ctx=ctx)
+                except ValueError as exc:  # the adapter's wording: pydantic's prefix, controls escaped
+                    raise BadParameter(_escape_control_characters(f"Value error, {exc}"), ctx=ctx,
+                                       param=param) from None
+            return typer_build(self.descriptor)._coerce_value(value, param, ctx)
+
+    def build(descriptor: Any) -> Any:
+        ann, info = descriptor.annotation, descriptor.parameter_info
+        plain = (ann is str or ann == list[str] or (ann is Path and info.path_type is None)
+                 or (isinstance(ann, type) and issubclass(ann, Enum)))
+        if plain and info.parser is None and descriptor.file_annotation is None:
+            return Plain(annotation=ann, parameter_info=info, descriptor=descriptor)
+        return typer_build(descriptor)
+
+    def get_runtime_param(self: Any) -> Any:
+        if self._runtime_param is None:
+            self._runtime_param = build(self.type_descriptor)
+        return self._runtime_param
+
+    def process_value(self: Any, ctx: Any, value: Any) -> Any:
+        if value is None:  # typer's coerce returns this before it uses the adapter
+            value = () if self.multiple or self.nargs == -1 else None
+            if self.required and self.value_is_missing(value):
+                raise core._click.exceptions.MissingParameter(ctx=ctx, param=self)
+            return value if self.callback is None else self.callback(ctx, self, value)
+        return typer_process(self, ctx, value)
+
+    core._TyperParameter.get_runtime_param = get_runtime_param  # type: ignore[method-assign]
+    core._TyperParameter.process_value = process_value  # type: ignore[method-assign]
+
+
+_plain_values_without_pydantic()
+
 app = typer.Typer(
     help="Drive-by AMR: decode wM-Bus telegrams, collect, ingest and bill water readings.",
     no_args_is_help=True,
@@ -99,15 +173,16 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _lines(stream: Any, source: str) -> Iterator[tuple[str, str]]:
-    """Telegram lines with their location, read lazily; blank lines and `#` comments skipped."""
+def _lines(stream: Any, source: str) -> Iterator[tuple[str, str, int]]:
+    """Telegram lines with their source and line number, read lazily; blank lines and `#`
+    comments skipped. The location is formatted only for a line that fails."""
     for lineno, line in enumerate(stream, start=1):
         s = line.strip()
         if s and not s.startswith("#"):
-            yield s, f"{source}:{lineno}"
+            yield s, source, lineno
 
 
-def _file_lines(file: Path) -> Iterator[tuple[str, str]]:
+def _file_lines(file: Path) -> Iterator[tuple[str, str, int]]:
     try:
         handle = file.open(encoding="utf-8-sig")
     except OSError as exc:
@@ -121,15 +196,20 @@ def _file_lines(file: Path) -> Iterator[tuple[str, str]]:
             raise fail(f"cannot read {file}: {exc.strerror or exc}") from None
 
 
-def _inputs(telegrams: list[str], file: Path | None) -> Iterator[tuple[str, str]]:
-    """Arguments in order (`-` = stdin at that place), then the file."""
+def _inputs(telegrams: list[str], file: Path | None) -> Iterator[tuple[str, str, int]]:
+    """Arguments in order (`-` = stdin at that place), then the file: (text, source, line number),
+    line number 0 for an argument."""
     for i, arg in enumerate(telegrams, start=1):
         if arg == "-":
             yield from _lines(sys.stdin, "stdin")
         else:
-            yield arg, f"argument {i}"
+            yield arg, f"argument {i}", 0
     if file is not None:
         yield from _file_lines(file)
+
+
+def _where(source: str, lineno: int) -> str:
+    return f"{source}:{lineno}" if lineno else source
 
 
 def _load_keys(keys: Path | None) -> KeyStore:
@@ -200,16 +280,20 @@ def decode(
     except DecodeError as exc:
         raise fail(exc.message) from None
 
+    import gc
+
+    gc.freeze()  # modules, drivers and keys live until exit: the collector's full passes skip them
+
     def results() -> Iterator[Telegram]:
-        for text, where in _inputs(telegrams or [], file):
+        for text, source, lineno in _inputs(telegrams or [], file):
             try:
                 raw = parse_hex(text)
             except DecodeError as exc:
-                yield Telegram(error=f"{exc.message} ({where})", reason="invalid")
+                yield Telegram(error=f"{exc.message} ({_where(source, lineno)})", reason="invalid")
                 continue
             t = decoder.decode_safe(raw)
             if t.error is not None:
-                t.error = f"{t.error} [{where}]"
+                t.error = f"{t.error} [{_where(source, lineno)}]"
             yield t
 
     failed = 0
@@ -220,22 +304,19 @@ def decode(
         seen = len(rows)
         _table(rows)
     else:
-        import orjson
-
-        dumps = orjson.dumps
-        newline = orjson.OPT_APPEND_NEWLINE
         out = getattr(sys.stdout, "buffer", None)  # a test runner's replacement stdout may be text-only
+        write = out.write if out is not None else lambda b: sys.stdout.write(b.decode())
         live = "-" in (telegrams or [])  # a feed on stdin: each object leaves as soon as it is decoded
-        for t in results():
-            line = dumps(t.to_json(), option=newline)
-            if out is not None:
-                out.write(line)
-                if live:
-                    out.flush()
-            else:
-                sys.stdout.write(line.decode())
+        batch: list[bytes] = []  # otherwise lines leave in batches: one write call per batch
+        for seen, t in enumerate(results(), start=1):  # noqa: B007 (`seen` is read after the loop)
+            batch.append(t.json_line())
             failed += t.error is not None
-            seen += 1
+            if live or len(batch) >= 256:
+                write(b"".join(batch))
+                batch.clear()
+                if live:
+                    sys.stdout.flush()
+        write(b"".join(batch))
         sys.stdout.flush()
     if not seen:
         raise fail("no telegrams given: the input holds no telegram lines")

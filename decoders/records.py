@@ -106,6 +106,10 @@ class _Header(NamedTuple):
     value bytes into the scaled value, chosen once per header instead of per record. `vtype` is
     the one type `decode` returns besides None (int, float or str), or None when that varies:
     a consumer that wants values of that type as they are can then call `decode` directly.
+    `source`, for the simple codings, is what `decode` computes as a Python expression of `{r}`
+    (the raw bytes) or of `{int_s}` / `{int_u}` (the raw bytes as a signed / unsigned
+    little-endian integer): a layout inlines it into one generated function per layout instead
+    of a call per value (`layout.Plan`); `source_lambda` is the plain form.
     """
 
     dif: bytes
@@ -124,6 +128,7 @@ class _Header(NamedTuple):
     prefix: tuple[Any, ...]
     decode: Callable[[bytes], Any]
     vtype: type | None = None
+    source: str | None = None
 
 
 _new = tuple.__new__
@@ -273,27 +278,29 @@ def json_head(h: _Header) -> dict[str, Any]:
     return head
 
 
-def _value_decoder(low: int, kind: int, exp: int, profile: bool) -> tuple[Callable[[bytes], Any], type | None]:
-    """The value function for one header and the type it returns besides None: plain integers,
-    the bulk of all records, get a dedicated closure; everything else goes through the general
-    interpretation."""
+def _value_decoder(low: int, kind: int, exp: int,
+                   profile: bool) -> tuple[Callable[[bytes], Any], type | None, str | None]:
+    """The value function for one header, the type it returns besides None and, for the simple
+    codings, the same computation as an expression of `{r}` (see `_Header.source`): plain
+    integers, the bulk of all records, get a dedicated closure; everything else goes through the
+    general interpretation."""
     if kind == KIND_NUMBER and 0 < low < 8 and low != 5:
         from_bytes = int.from_bytes
         if exp == 0:
-            return lambda raw: from_bytes(raw, "little", signed=True), int
+            return lambda raw: from_bytes(raw, "little", signed=True), int, "{int_s}"
         if exp > 0:
             factor = 10**exp
-            return lambda raw: from_bytes(raw, "little", signed=True) * factor, int
+            return lambda raw: from_bytes(raw, "little", signed=True) * factor, int, f"{{int_s}} * {factor}"
         divisor = 10**-exp
-        return lambda raw: from_bytes(raw, "little", signed=True) / divisor, float
+        return lambda raw: from_bytes(raw, "little", signed=True) / divisor, float, f"{{int_s}} / {divisor}"
     if kind in (KIND_DATE, KIND_DATETIME) and low in _POINT_IN_TIME:
-        return _POINT_IN_TIME[low], str
+        return _POINT_IN_TIME[low], str, None
     if kind in (KIND_BINARY, KIND_ID) and not profile:  # flag words, access numbers, serials
         if 0 < low < 8 and low != 5:
             from_bytes = int.from_bytes
-            return lambda raw: from_bytes(raw, "little"), int
+            return lambda raw: from_bytes(raw, "little"), int, "{int_u}"
         if low in _BCD and kind == KIND_ID:
-            return lambda raw: raw[::-1].hex().upper(), str
+            return lambda raw: raw[::-1].hex().upper(), str, "{r}[::-1].hex().upper()"
     if low in _BCD and kind not in (KIND_ID, KIND_DATE, KIND_DATETIME):
         # All-decimal digits inline (one call per value); a sign nibble or an invalid digit
         # takes `bcd_to_int`.
@@ -307,7 +314,8 @@ def _value_decoder(low: int, kind: int, exp: int, profile: bool) -> tuple[Callab
                 v = bcd_to_int(raw)
                 return None if v is None else v / divisor
 
-            return bcd_scaled, float
+            return bcd_scaled, float, (f"(int(_s) / {divisor} if (_s := {{r}}[::-1].hex()).isdigit() "
+                                       f"else _bcd_div({{r}}, {divisor}))")
         factor = 10**exp
 
         def bcd_whole(raw: bytes) -> int | None:
@@ -317,8 +325,30 @@ def _value_decoder(low: int, kind: int, exp: int, profile: bool) -> tuple[Callab
             v = bcd_to_int(raw)
             return None if v is None else v * factor
 
-        return bcd_whole, int
-    return partial(_general_value, low, kind, exp, profile), None
+        return bcd_whole, int, (f"(int(_s) * {factor} if (_s := {{r}}[::-1].hex()).isdigit() "
+                                f"else _bcd_mul({{r}}, {factor}))")
+    return partial(_general_value, low, kind, exp, profile), None, None
+
+
+def _bcd_div(raw: bytes, divisor: int) -> float | None:
+    """The rare path of a BCD `source` expression (sign nibble, invalid digit)."""
+    v = bcd_to_int(raw)
+    return None if v is None else v / divisor
+
+
+def _bcd_mul(raw: bytes, factor: int) -> int | None:
+    v = bcd_to_int(raw)
+    return None if v is None else v * factor
+
+
+# What a `_Header.source` expression may name besides the raw bytes.
+SOURCE_NAMES: dict[str, Any] = {"_fb": int.from_bytes, "_bcd_div": _bcd_div, "_bcd_mul": _bcd_mul}
+
+
+def source_lambda(source: str) -> Callable[[bytes], Any]:
+    """A `_Header.source` as a function of the raw bytes: the tests hold it to `decode`."""
+    expr = source.format(r="r", int_s="_fb(r, 'little', signed=True)", int_u="_fb(r, 'little')")
+    return eval(f"lambda r: {expr}", dict(SOURCE_NAMES))  # only our own format strings and integers
 
 
 def _general_value(low: int, kind: int, exp: int, profile: bool, raw: bytes) -> Any:
