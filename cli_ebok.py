@@ -65,6 +65,10 @@ def serve(
     base_url: Annotated[str | None, typer.Option(help="Public URL used in e-mailed links.")] = None,
     config: ConfigOpt = None,
     access_log: Annotated[bool, typer.Option(help="Log every request (URLs carry one-time tokens).")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes (sessions, picture codes and the "
+                                         "login throttle live in the database, so all of them share it).")] = 1,
+    keep_alive: Annotated[int, typer.Option("--keep-alive", min=1, help="Seconds an idle HTTP connection stays "
+                                            "open (behind a reverse proxy: longer than the proxy's).")] = 5,
 ) -> None:
     """Serve the portal (server-rendered pages; every form works without JavaScript)."""
     import uvicorn
@@ -80,17 +84,35 @@ def serve(
         from sqlalchemy.exc import SQLAlchemyError
 
         try:
-            ready = inspect(s.get_bind()).has_table("portal_accounts")
+            found = inspect(s.get_bind())
+            # the portal's first table, and the newest ones it needs (revision 0002)
+            missing = [t for t in ("portal_accounts", "portal_throttle", "settlement_changes")
+                       if not found.has_table(t)]
         except SQLAlchemyError as exc:
             raise _fail(f"database {db.split('@')[-1]}: {str(exc).splitlines()[0]}") from None
-        if not ready:
-            raise _fail(f"database {db}: no portal tables; run `amr db upgrade --db {db}` first")
+        if missing:
+            what = "no portal tables" if "portal_accounts" in missing else f"no table {', '.join(missing)}"
+            raise _fail(f"database {db}: {what}; run `amr db upgrade --db {db}` first")
     if smtp is None:
         typer.echo(f"e-mail: no --smtp given; messages are written as .eml files to {mail_dir.resolve()}")
-    mailer = Mailer(settings.mail_from, smtp, None if smtp else mail_dir)
-    web = create_app(db, mailer, settings)
-    typer.echo(f"eBOK on http://{host}:{port}/ (database {db.split('@')[-1]})")
-    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=access_log, )
+    typer.echo(f"eBOK on http://{host}:{port}/ (database {db.split('@')[-1]}, {workers} "
+               f"process{'es' if workers > 1 else ''})")
+    options = {"host": host, "port": port, "log_level": "warning", "access_log": access_log,
+               "timeout_keep_alive": keep_alive}
+    if workers == 1:
+        uvicorn.run(create_app(db, Mailer(settings.mail_from, smtp, None if smtp else mail_dir), settings), **options)
+        return
+    import os
+
+    from ingest.ebok.app import ENV
+
+    for name, value in (("db", db), ("smtp", smtp), ("mail_dir", str(mail_dir)),
+                        ("config", str(config) if config else None), ("base_url", settings.base_url)):
+        if value is None:
+            os.environ.pop(ENV[name], None)
+        else:
+            os.environ[ENV[name]] = value
+    uvicorn.run("ingest.ebok.app:from_environment", factory=True, workers=workers, **options)
 
 
 @tickets_app.command("list")
@@ -226,8 +248,8 @@ def send_invoices(
     = Path("ebok-mail"),
     config: ConfigOpt = None,
 ) -> None:
-    """E-mail the issued invoices of e-invoice contracts as PDF attachments."""
-    from sqlalchemy import select
+    """E-mail the issued invoices billed as e-invoices (a switch counts from its effective period) as PDFs."""
+    from sqlalchemy import func, select
 
     from ingest.ebok.mail import Mailer
     from ingest.ebok.models import PortalAccount
@@ -239,8 +261,11 @@ def send_invoices(
     mailer = Mailer(settings.mail_from, smtp, None if smtp else mail_dir)
     sent = skipped = 0
     with _session(db) as s:
+        # the settlement the invoice was billed with: a contract switched to e-invoice during a period is
+        # still billed (and sent) on paper for it; invoices of runs older than that column follow the contract
         q = (select(Invoice).join(Contract, Contract.contract_id == Invoice.contract_id)
-             .where(Invoice.period == period, Invoice.status == "issued", Contract.settlement == "e-invoice"))
+             .where(Invoice.period == period, Invoice.status == "issued",
+                    func.coalesce(Invoice.settlement, Contract.settlement) == "e-invoice"))
         for inv in s.scalars(q).all():
             acc = s.scalars(select(PortalAccount).where(PortalAccount.customer_id == inv.customer_id)).first()
             cust = s.get(Customer, inv.customer_id)

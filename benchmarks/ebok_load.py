@@ -8,8 +8,10 @@ paced so that all together offer ``--rate`` requests/s (open loop, the target's 
 back (closed loop, the maximum).  Printed: requests/s, p50/p99 latency, errors.  Target (issue 12): p99
 under 200 ms at 200 requests/s.
 
-    .venv/bin/python benchmarks/ebok_load.py --clients 200 --duration 60 \
+    .venv/bin/python benchmarks/ebok_load.py --clients 200 --duration 60 [--workers 2] \
         --pg postgresql+psycopg://postgres@127.0.0.1:5432/amr_test_ebok
+
+Why the portal is fast or slow: ``benchmarks/ebok_profile.py`` profiles one ``/invoices`` request.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def prepare(url: str, work: Path, clients: int) -> list[str]:
             c.execute(text("CREATE SCHEMA public"))
         e.dispose()
     town = work / "town"
-    amr("simulate", "town", "--meters", int(clients * 1.25) + 20, "--seed", 7, "--out", town)
+    amr("simulate", "town", "--meters", int(clients * 1.6) + 40, "--seed", 7, "--out", town)
     engine = make_engine(url)
     Base.metadata.create_all(engine)
     amr("import", "folder", town, "--db", url)
@@ -106,6 +108,7 @@ async def load(base: str, ids: list[str], duration: float, rate: float) -> tuple
     await asyncio.gather(*(one(c, cid) for c, cid in zip(clients, ids, strict=True)))
     latencies: list[float] = []
     errors = 0
+    kinds: dict[str, int] = {}
     stop = time.perf_counter() + duration
 
     interval = len(ids) / rate if rate else 0.0
@@ -121,20 +124,25 @@ async def load(base: str, ids: list[str], duration: float, rate: float) -> tuple
             try:
                 r = await c.get(f"{base}/invoices")
                 ok = r.status_code == 200 and "/pdf" in r.text
-            except httpx.HTTPError:
-                ok = False
+                kind = f"HTTP {r.status_code}" + ("" if r.status_code != 200 else " without the list")
+            except httpx.HTTPError as exc:
+                ok, kind = False, type(exc).__name__
             latencies.append(time.perf_counter() - t0)
             errors += not ok
+            if not ok:
+                kinds[kind] = kinds.get(kind, 0) + 1
 
     t0 = time.perf_counter()
     await asyncio.gather(*(worker(c, k) for k, c in enumerate(clients)))
     elapsed = time.perf_counter() - t0
     for c in clients:
         await c.aclose()
+    if kinds:
+        print("errors:", ", ".join(f"{k} ×{n}" for k, n in sorted(kinds.items())), flush=True)
     return latencies, errors, elapsed
 
 
-def run_one(label: str, url: str, clients: int, duration: float, rates: list[float]) -> None:
+def run_one(label: str, url: str, clients: int, duration: float, rates: list[float], workers: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         t0 = time.perf_counter()
@@ -142,7 +150,9 @@ def run_one(label: str, url: str, clients: int, duration: float, rates: list[flo
         setup = time.perf_counter() - t0
         port = free_port()
         server = subprocess.Popen([str(ROOT / ".venv/bin/amr"), "ebok", "serve", "--db", url, "--port", str(port),
-                                   "--mail-dir", str(work / "mail")], stdout=subprocess.DEVNULL)
+                                   "--mail-dir", str(work / "mail"), "--workers", str(workers),
+                                   # idle connections wait while the other customers log in
+                                   "--keep-alive", "75"], stdout=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
             import httpx
@@ -165,9 +175,9 @@ def run_one(label: str, url: str, clients: int, duration: float, rates: list[flo
                     return lat[min(n - 1, int(q * n))] * 1000
 
                 offered = f"{rate:g} req/s offered" if rate else "closed loop"
-                print(f"{label:<10} clients={clients} {offered:<20} duration={elapsed:.1f}s requests={n} "
-                      f"req/s={n / elapsed:,.1f} p50={p(0.50):.1f}ms p99={p(0.99):.1f}ms max={lat[-1] * 1000:.1f}ms "
-                      f"errors={errors} (set-up {setup:.1f}s)", flush=True)
+                print(f"{label:<10} workers={workers} clients={clients} {offered:<20} duration={elapsed:.1f}s "
+                      f"requests={n} req/s={n / elapsed:,.1f} p50={p(0.50):.1f}ms p99={p(0.99):.1f}ms "
+                      f"max={lat[-1] * 1000:.1f}ms errors={errors} (set-up {setup:.1f}s)", flush=True)
         finally:
             server.terminate()
             try:
@@ -185,12 +195,14 @@ def main() -> None:
     ap.add_argument("--skip-sqlite", action="store_true")
     ap.add_argument("--rate", type=float, action="append",
                     help="offered requests/s in all (repeatable; 0 = closed loop); default 200 and 0")
+    ap.add_argument("--workers", type=int, default=1, help="portal processes (amr ebok serve --workers)")
     args = ap.parse_args()
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as d:
-            run_one("sqlite", f"sqlite:///{d}/ebok.db", args.clients, args.duration, args.rate or [200.0, 0.0])
+            run_one("sqlite", f"sqlite:///{d}/ebok.db", args.clients, args.duration, args.rate or [200.0, 0.0],
+                    args.workers)
     if args.pg:
-        run_one("postgresql", args.pg, args.clients, args.duration, args.rate or [200.0, 0.0])
+        run_one("postgresql", args.pg, args.clients, args.duration, args.rate or [200.0, 0.0], args.workers)
 
 
 if __name__ == "__main__":

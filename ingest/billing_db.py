@@ -8,6 +8,11 @@ Hand-over between periods needs no copying: the registers billed by every earlie
 ``billed_registers``, so the next period opens where the last one closed.  A run stays a draft until it
 is issued (``issue_period``); re-running a draft period replaces it whole, an issued period is refused.
 
+A contract's settlement (paper or e-invoice, which selects the abonament rate) is the one in force in the
+billed period: a switch made in the portal takes effect from the next billing period
+(``settlement_changes``), so a period that ends before the switch's effective date is billed, and its
+invoices marked, with the value from before the switch (``settlements_in_force``).
+
 Invoice numbers come from a pattern (``DEFAULT_NUMBER_PATTERN``, Python format fields ``customer_id``,
 ``year``, ``month``, ``seq``, ``contract_id``, ``period``).  The default begins with the customer id,
 which the portal treats as the user number, and numbers the customer's invoices of the closing month
@@ -37,6 +42,7 @@ from ingest.models.master import (
     Meter,
     Norm,
     Premises,
+    SettlementChange,
     Tariff,
 )
 
@@ -94,6 +100,29 @@ def _billed_registers(session: Session, period: str) -> pd.DataFrame:
     return frame.drop_duplicates(["meter_id", "boundary_date"], keep="last").reset_index(drop=True)
 
 
+def last_day(period: str) -> dt.date:
+    """The last day of the closing month ``YYYY-MM``: every contract-period billed in the run ends by it."""
+    year, month = int(period[:4]), int(period[5:7])
+    return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def settlements_in_force(session: Session, day: dt.date) -> dict[str, str]:
+    """contract_id → the settlement in force on ``day``.
+
+    ``contracts.settlement`` is the latest choice; while a change's ``effective_from`` is still after
+    ``day``, the value before the earliest such change applies.  Effective dates are first days of
+    billing periods, so a billed period never straddles one and its last day speaks for all of it.
+    """
+    current = dict(session.execute(select(Contract.contract_id, Contract.settlement)).all())
+    pending = session.execute(select(SettlementChange.contract_id, SettlementChange.previous)
+                              .where(SettlementChange.effective_from > day)
+                              .order_by(SettlementChange.contract_id, SettlementChange.effective_from.desc(),
+                                        SettlementChange.id.desc())).all()
+    for contract_id, previous in pending:  # the last one assigned is the earliest pending change
+        current[contract_id] = previous
+    return current
+
+
 def load_inputs(session: Session, period: str,
                 settings: dict[str, Any] | None = None) -> tuple[BillingInputs, Rules]:
     """The engine's typed inputs from the database, validated by the folder loader's own parser."""
@@ -109,6 +138,8 @@ def load_inputs(session: Session, period: str,
                                   [BillingPeriodRow.contract_id, BillingPeriodRow.period_start]),
         "billed_registers": _billed_registers(session, period),
     }
+    in_force = settlements_in_force(session, last_day(period))
+    raw["contracts"]["settlement"] = raw["contracts"]["contract_id"].map(in_force).astype(object)
     norms = _frame(session, "norms", Norm, [Norm.norm_category, Norm.sewered])
     if len(norms):
         raw["norms"] = norms
@@ -180,8 +211,8 @@ def store_run(session: Session, period: str, result: BillingResult, *, issue_dat
     due = issue + dt.timedelta(days=due_days)
     year, month = int(period[:4]), int(period[5:7])
     lines = result.lines
-    if settlements is None:  # e-invoice or paper, as the contract says at billing time
-        settlements = dict(session.execute(select(Contract.contract_id, Contract.settlement)).all())
+    if settlements is None:  # e-invoice or paper, as in force in the billed period
+        settlements = settlements_in_force(session, last_day(period))
     invoices: list[dict[str, Any]] = []
     if len(lines):
         heads = (lines.groupby(["customer_id", "contract_id", "period_start", "period_end"], sort=True)

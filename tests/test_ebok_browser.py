@@ -3,9 +3,10 @@
 Simulated town → ``amr import folder`` → ``amr billing run --db`` (October, issued) → the portal served by
 uvicorn, e-mail through a real SMTP server (aiosmtpd) → register with a real invoice number and value →
 activation mail → activate → confirmation mail → log in → invoices with the billed amounts → PDF text →
-garden reading accepted, lower main reading refused with the validator's message → e-invoice → one
-ticket of each kind with e-mail receipts → ``amr billing run --db`` for November deducts the garden
-reading and charges the e-invoice abonament.  Screenshots go to the test's folder and /work/screens/ebok.
+garden reading accepted, lower main reading refused with the validator's reason in Polish → e-invoice
+from 1 December → one ticket of each kind with e-mail receipts → ``amr billing run --db`` for November
+deducts the garden reading exactly and still charges the paper abonament (the switch counts from the
+next period).  Screenshots go to the test's folder and /work/screens/ebok.
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ def test_customer_journey_in_browser(db_url: str, tmp_path: Path) -> None:  # no
 
     from ingest.billing_db import run_from_db
     from ingest.ebok import nrb
+    from ingest.ebok.messages import reading_reason
     from ingest.ebok.models import PortalSession, Ticket
     from ingest.ebok.security import digest
     from ingest.importers.self_readings import SelfReading, check_self_readings
@@ -209,14 +211,17 @@ def test_customer_journey_in_browser(db_url: str, tmp_path: Path) -> None:  # no
             page.fill("input[name=value]", f"{garden_value:.3f}".replace(".", ","))
             page.click("form.form button[type=submit]")
             assert "Odczyt został przyjęty" in page.content()
-            # a main reading below the last one is refused with the importer's own sentence
+            # a main reading below the last one is refused for the importer's reason, worded in Polish
             low = round(last[pick["main_id"]] - 1.0, 3)
             page.select_option("select[name=meter_id]", pick["main_id"])
             page.fill("input[name=value]", str(low))
             page.click("form.form button[type=submit]")
             with session(db_url) as s:
-                expected = check_self_readings(s, [SelfReading(pick["main_id"], CLOCK, low)], now=CLOCK)[0].reason
-            assert expected and expected in page.locator("p.error").inner_text()
+                verdict = check_self_readings(s, [SelfReading(pick["main_id"], CLOCK, low)], now=CLOCK)[0]
+            shown = page.locator("p.error").inner_text()
+            assert verdict.code == "below_previous" and verdict.reason not in shown
+            assert shown == "Odczyt odrzucony: " + reading_reason("pl", verdict.code, verdict.params), shown
+            assert f"stan {low:g} m³ jest niższy niż poprzedni odczyt".replace(".", ",") in shown
             _shot(page, out, "07-reading-rejected")
             # non-numeric reading
             page.fill("input[name=value]", "abc")
@@ -225,7 +230,7 @@ def test_customer_journey_in_browser(db_url: str, tmp_path: Path) -> None:  # no
             # e-invoice
             page.goto(f"{base}/einvoice")
             page.click(f"form:has(input[value='{pick['contract_id']}']) button")
-            assert "eFAKTURA włączona od" in page.content()
+            assert "eFAKTURA włączona od 2026-12-01" in page.content()  # the next monthly period
             _shot(page, out, "08-einvoice")
             with session(db_url) as s:
                 assert s.get(Contract, pick["contract_id"]).settlement == "e-invoice"
@@ -252,8 +257,9 @@ def test_customer_journey_in_browser(db_url: str, tmp_path: Path) -> None:  # no
         smtp.stop()
     with session(db_url) as s:
         assert sorted(t.number for t in s.scalars(select(Ticket)).all()) == sorted(numbers)
-        einv = s.scalars(select(Abonament).where(Abonament.settlement == "e-invoice")).first()
-    # November's run deducts the garden reading and charges the e-invoice abonament
+        paper = s.scalars(select(Abonament).where(Abonament.settlement == "paper")).first()
+    # November's run deducts the garden reading and, the switch counting from 1 December, charges the paper
+    # abonament
     r = amr("billing", "run", "--period", "2026-11", "--db", db_url, "--issue-date", "2026-12-02")
     assert r.exit_code == 0, r.stderr
     from ingest.models.billing import Invoice, InvoiceLine
@@ -262,19 +268,29 @@ def test_customer_journey_in_browser(db_url: str, tmp_path: Path) -> None:  # no
         nov = s.scalars(select(Invoice).where(Invoice.contract_id == pick["contract_id"],
                                               Invoice.period == "2026-11")).one()
         lines = s.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == nov.id)).all()
-    # the deduction is the garden's use from October's billed register to the submitted reading
+    # the deduction is the garden's use from October's billed register to November's, and November's is the
+    # submitted reading (30 November 18:00 Polish time) carried 6 hours to the period's end at the meter's
+    # daily average over the engine's history_days (90) before it: billing rule 6 (billing_rules/consumption.py)
     from ingest.models.billing import BilledRegister, BillingRun
 
+    def register(period: str) -> float:
+        with session(db_url) as s:
+            return s.scalars(select(BilledRegister.register_m3).join(BillingRun, BillingRun.id == BilledRegister.run_id)
+                             .where(BillingRun.period == period, BilledRegister.meter_id == pick["meter_id"])).one()
+
+    start, end = register("2026-10"), register("2026-11")
     with session(db_url) as s:
-        start = s.scalars(select(BilledRegister.register_m3).join(BillingRun, BillingRun.id == BilledRegister.run_id)
-                          .where(BillingRun.period == "2026-10", BilledRegister.meter_id == pick["meter_id"])
-                          .order_by(BilledRegister.boundary_date.desc())).first()
-    assert start is not None
+        t = __import__("ingest.importers.readings", fromlist=["readings_table"]).readings_table()
+        back_at, back = s.execute(select(t.c.read_at, t.c.total_m3).where(
+            t.c.meter_id == pick["meter_id"], t.c.read_at <= CLOCK - dt.timedelta(days=90))
+            .order_by(t.c.read_at.desc())).first()
+    days = (CLOCK - (back_at if back_at.tzinfo else back_at.replace(tzinfo=dt.UTC))).total_seconds() / 86400
+    carried = garden_value + (garden_value - back) / days * 0.25
+    assert abs(end - carried) < 0.001, (end, carried, garden_value, back, days)
     water, sewage = _quantity(lines, "water"), _quantity(lines, "sewage")
-    # (the engine carries registers to the period's boundary instant at the meter's daily rate; a garden uses
-    # up to a few litres a day in November, so allow 0.05 m³ of carrying)
-    assert abs((water - sewage) - (garden_value - start)) < 0.05, (water, sewage, garden_value, start)
+    assert abs((water - sewage) - (end - start)) < 0.001, (water, sewage, end, start)
     old_lines = before.lines[before.lines["contract_id"] == pick["contract_id"]]
     assert abs(float(old_lines.loc[old_lines["item"] == "sewage", "quantity"].sum()) - sewage) > 0.001
     abon = [x for x in lines if x.item == "abonament"]
-    assert abon and all(Decimal(x.unit_price_net) == Decimal(einv.abonament_month_net) for x in abon)
+    assert abon and all(Decimal(x.unit_price_net) == Decimal(paper.abonament_month_net) for x in abon)
+    assert nov.settlement == "paper"

@@ -7,7 +7,7 @@ from email import policy
 from pathlib import Path
 
 from db_urls import db_url  # noqa: F401  (fixture)
-from ebok_helpers import billed_db, session
+from ebok_helpers import bill, billed_db, session
 from ingest_data import amr
 
 from ingest.models.master import Contract
@@ -28,7 +28,11 @@ def test_send_invoices_mails_pdfs_of_e_invoice_contracts_only(db_url: str, tmp_p
     with session(db_url) as s:
         s.get(Contract, "K1").settlement = "e-invoice"
         s.commit()
+    # October's invoice was billed on paper and stays a paper invoice; November's is billed as an e-invoice
     r = amr("ebok", "send-invoices", "--db", db_url, "--period", "2026-10", "--mail-dir", mail_dir)
+    assert "0 e-invoices sent" in r.stdout and not list(mail_dir.glob("*.eml"))
+    bill(db_url, "2026-11", "2026-12-02")
+    r = amr("ebok", "send-invoices", "--db", db_url, "--period", "2026-11", "--mail-dir", mail_dir)
     assert "1 e-invoices sent" in r.stdout
     msg = email.message_from_bytes(next(mail_dir.glob("*.eml")).read_bytes(), policy=policy.default)
     assert msg["To"] == "anna@example.pl"

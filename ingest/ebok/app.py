@@ -51,15 +51,18 @@ def create_app(db_url: str, mailer: Mailer, settings: Settings | None = None,
 
     settings = settings or Settings()
     app = FastAPI(title="eBOK", docs_url=None, redoc_url=None, openapi_url=None)
-    # as many connections as the thread pool has threads (anyio's default is 40)
-    engine = make_engine(db_url, pool_size=20, max_overflow=30, pool_timeout=10)
+    # at most as many connections as the thread pool has threads (anyio's default is 40): a request holds one
+    # only inside its thread.  Ten stay open; the invoice list (one statement, ``lean``) returns its connection
+    # within a millisecond, so 200 customers at 200 requests/s rarely need more.  Per process: with
+    # ``--workers 2`` that is at most 80 of PostgreSQL's default 100 connections
+    engine = make_engine(db_url, pool_size=10, max_overflow=30, pool_timeout=10)
     app.state.engine = engine
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     app.state.settings = settings
     app.state.mailer = mailer
     app.state.clock = clock or (lambda: dt.datetime.now(dt.UTC))
-    app.state.login_throttle = Throttle(settings.login_limit, 60.0)
-    app.state.register_throttle = Throttle(settings.register_limit, 60.0)
+    app.state.login_throttle = Throttle(engine, "login", settings.login_limit, 60.0)
+    app.state.register_throttle = Throttle(engine, "register", settings.register_limit, 60.0)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(routes_account.router)
     app.include_router(routes_money.router)
@@ -80,3 +83,26 @@ def create_app(db_url: str, mailer: Mailer, settings: Settings | None = None,
         return error_page(request, exc.status_code, "not_found" if exc.status_code == 404 else "forbidden_manager")
 
     return app
+
+
+ENV = {"db": "AMR_EBOK_DB", "smtp": "AMR_EBOK_SMTP", "mail_dir": "AMR_EBOK_MAIL_DIR",
+       "config": "AMR_EBOK_CONFIG", "base_url": "AMR_EBOK_BASE_URL"}
+
+
+def from_environment() -> FastAPI:
+    """The app of one ``amr ebok serve --workers N`` process.
+
+    uvicorn starts each worker process by importing an app factory, so ``serve`` hands its options over
+    in the ``AMR_EBOK_*`` variables of ``ENV`` (the database URL, mail and settings), already checked.
+    """
+    import os
+
+    from ingest.ebok.config import load_settings
+
+    config = os.environ.get(ENV["config"])
+    settings = load_settings(Path(config) if config else None)
+    if os.environ.get(ENV["base_url"]):
+        settings.base_url = os.environ[ENV["base_url"]]
+    smtp = os.environ.get(ENV["smtp"]) or None
+    mailer = Mailer(settings.mail_from, smtp, None if smtp else Path(os.environ.get(ENV["mail_dir"], "ebok-mail")))
+    return create_app(os.environ[ENV["db"]], mailer, settings)

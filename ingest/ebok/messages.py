@@ -116,6 +116,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "einvoice_on": ("eFAKTURA włączona od", "e-Invoice on from"),
     "einvoice_enable": ("Włącz eFAKTURĘ", "Switch to e-invoice"),
     "einvoice_done": ("eFAKTURA została włączona.", "e-Invoice is switched on."),
+    "einvoice_active": ("eFAKTURA", "e-Invoice"),
+    "paper_from": ("Faktury papierowe od", "Paper invoices from"),
+    "einvoice_disable": ("Wróć do faktur papierowych", "Back to paper invoices"),
     "tickets": ("Korespondencja", "Correspondence"),
     "ticket": ("Zgłoszenie", "Ticket"),
     "ticket_kind": ("Rodzaj", "Kind"),
@@ -136,11 +139,50 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def translator(lang: str):  # type: ignore[no-untyped-def]
-    """``t(key)`` for one language; Polish when the language is unknown."""
-    index = LANGS.index(lang) if lang in LANGS else 0
-
+def _make(index: int):  # type: ignore[no-untyped-def]
     def t(key: str) -> str:
         return MESSAGES[key][index]
 
     return t
+
+
+_TRANSLATORS = {lang: _make(i) for i, lang in enumerate(LANGS)}
+
+
+def translator(lang: str):  # type: ignore[no-untyped-def]
+    """``t(key)`` for one language; Polish when the language is unknown."""
+    return _TRANSLATORS.get(lang, _TRANSLATORS["pl"])
+
+
+# a refused reading, by the validator's reason code (``self_readings.REASONS`` holds the English wording)
+READING_REASONS_PL: dict[str, str] = {
+    "unknown_meter": "licznik {meter} nie jest znany",
+    "staff_meter": "licznik {meter} to {role}; klienci podają odczyty tylko liczników głównych i ogrodowych",
+    "no_total": "podaj stan licznika widoczny na wyświetlaczu",
+    "not_register": "{total} nie jest stanem licznika",
+    "future": "data odczytu {at} jest w przyszłości",
+    "before_install": "data odczytu {day} jest wcześniejsza niż montaż licznika {meter} ({installed})",
+    "replaced": "licznik {meter} został zdjęty {removed} i zastąpiony licznikiem {new}; podaj stan licznika {new}",
+    "removed": "licznik {meter} został zdjęty {removed}",
+    "above_later": "stan {total} m³ jest wyższy niż późniejszy odczyt {later} m³ z {later_at}",
+    "below_previous": "stan {total} m³ jest niższy niż poprzedni odczyt {previous} m³ z {previous_at}, a nie "
+                      "wyjaśnia tego ani wymiana licznika, ani przekręcenie się licznika",
+    "below_initial": "stan {total} m³ jest niższy niż stan {previous} m³ przy montażu licznika {installed}, a nie "
+                     "wyjaśnia tego ani wymiana licznika, ani przekręcenie się licznika",
+    "duplicate": "odczyt tego licznika z tą chwilą jest już zapisany",
+}
+ROLES_PL = {"main": "licznik główny", "garden": "licznik ogrodowy", "sewage": "licznik ścieków",
+            "intake": "licznik ujęcia wody"}
+NUMBERS = ("total", "previous", "later")  # written with a decimal comma in Polish
+
+
+def reading_reason(lang: str, code: str, params: dict[str, str]) -> str:
+    """Why a reading was refused, in the page's language, from the validator's code and params."""
+    if lang != "pl":
+        from ingest.importers.self_readings import REASONS
+
+        return REASONS[code].format(**params)
+    values = {k: v.replace(".", ",") if k in NUMBERS else v for k, v in params.items()}
+    if "role" in values:
+        values["role"] = ROLES_PL.get(values["role"], values["role"])
+    return READING_REASONS_PL[code].format(**values)

@@ -152,3 +152,17 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str | None] = mapped_column(String(500))
     ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class ThrottleEvent(Base):
+    """A failed login or a registration/reset attempt, kept for the throttle's one-minute window.
+
+    In the database, not in process memory, so every ``amr ebok serve`` worker counts the same attempts.
+    ``key`` is the SHA-256 of scope and key (client address, login name): no e-mail addresses kept here.
+    """
+
+    __tablename__ = "portal_throttle"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -1,9 +1,10 @@
 """Readings and consumption, reading submission, the e-invoice switch, and correspondence (tickets).
 
 A submitted reading goes through ``ingest.importers.self_readings.check_self_readings`` — the function
-``amr import readings --source customer`` calls — so the portal refuses what the importer refuses, with
-the same sentence.  An accepted reading is stored with source ``customer`` and is read by the next
-``amr billing run --db``.
+``amr import readings --source customer`` calls — so the portal refuses what the importer refuses, for
+the same reason: the validator's reason code, worded in the page's language
+(``messages.reading_reason``).  An accepted reading is stored with source ``customer`` and is read by
+the next ``amr billing run --db``.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
 from sqlalchemy import insert, select
 
-from ingest.ebok import forms
+from ingest.ebok import einvoice, forms
 from ingest.ebok.chart import bars_svg
-from ingest.ebok.models import EInvoiceRequest, Ticket
+from ingest.ebok.messages import reading_reason
+from ingest.ebok.models import Ticket
 from ingest.ebok.web import Ctx, open_ctx
 from ingest.models.billing import Invoice, InvoiceLine
-from ingest.models.master import Contract, MasterChange, Meter
+from ingest.models.master import Meter
 
 router = APIRouter()
 C = Annotated[Ctx, Depends(open_ctx)]
@@ -96,7 +98,7 @@ def submit(c: C, meter_id: Annotated[str, Form()] = "", value: Annotated[str, Fo
     verdict = check_self_readings(c.db, [SelfReading(meter_id, now, float(total))], now=now)[0]
     if not verdict.ok:
         c.audit("reading_rejected", f"meter={meter_id} total_m3={total}")
-        return again(f"{c.t('reading_rejected')}: {verdict.reason}", 422)
+        return again(f"{c.t('reading_rejected')}: {reading_reason(c.lang, verdict.code, verdict.params)}", 422)
     c.db.execute(insert(_readings_table()).values(
         meter_id=meter_id, read_at=now, total_m3=float(total), target_m3=None, target_date=None, flow_m3h=None,
         alarms="", source="customer", raw_frame_id=None, dedupe_key=dedupe_key("customer", meter_id, now),
@@ -105,39 +107,35 @@ def submit(c: C, meter_id: Annotated[str, Form()] = "", value: Annotated[str, Fo
     return c.page("submit.html", meters=meters, message=c.t("reading_ok"), values={})
 
 
-def _first_of_next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+def _today(c: Ctx) -> dt.date:
+    """The Polish calendar day of the app's clock (a switch's effective date depends on it)."""
+    from zoneinfo import ZoneInfo
+
+    return c.request.app.state.clock().astimezone(ZoneInfo("Europe/Warsaw")).date()
 
 
 @router.get("/einvoice")
 def einvoice_form(c: C) -> Response:
     p = c.need_party()
-    requests = {r.contract_id: r for r in c.db.scalars(select(EInvoiceRequest).where(
-        EInvoiceRequest.contract_id.in_(sorted(p.contracts)))).all()} if p.contracts else {}
     return c.page("einvoice.html", contracts=sorted(p.contracts.values(), key=lambda k: k.contract_id),
-                  requests=requests, message=None)
+                  pending=einvoice.pending(c.db, sorted(p.contracts), _today(c)), message=None)
 
 
 @router.post("/einvoice")
-def einvoice(c: C, contract_id: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:
+def einvoice_switch(c: C, contract_id: Annotated[str, Form()] = "", settlement: Annotated[str, Form()] = "e-invoice",
+                    csrf: Annotated[str, Form()] = "") -> Response:
     c.check_csrf(csrf)
     p = c.need_party()
     k = p.contract(contract_id)
     if not p.may_see_money(k.customer_id):
         c.audit("einvoice_refused", f"contract={k.contract_id}")
         return c.page("message.html", status_code=403, message=c.t("forbidden_manager"), error=True)
+    if settlement not in einvoice.SETTLEMENTS:
+        return c.page("message.html", status_code=400, message=c.t("not_found"), error=True)
     # one customer's switch covers all their contracts (invoices go to one address)
-    for other in c.db.scalars(select(Contract).where(Contract.customer_id == k.customer_id)).all():
-        if other.settlement != "e-invoice":
-            c.db.add(MasterChange(table_name="contracts", row_key=other.contract_id, column_name="settlement",
-                                  old_value=other.settlement, new_value="e-invoice",
-                                  source=f"ebok account {p.account_id}"))
-            other.settlement = "e-invoice"
-        if c.db.scalars(select(EInvoiceRequest).where(EInvoiceRequest.contract_id == other.contract_id)).first() \
-                is None:
-            c.db.add(EInvoiceRequest(contract_id=other.contract_id, account_id=p.account_id, email=p.email,
-                                     effective_from=_first_of_next_month(dt.date.today())))
-    c.audit("einvoice", f"customer={k.customer_id}")
+    changed = einvoice.switch(c.db, k.customer_id, settlement, _today(c), p.account_id, p.email)
+    c.audit("einvoice" if settlement == "e-invoice" else "einvoice_off", f"customer={k.customer_id} " + " ".join(
+        f"{cid}@{day}" for cid, day in changed.items()))
     return c.redirect("/einvoice?done=1")
 
 

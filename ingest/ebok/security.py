@@ -1,22 +1,23 @@
 """Passwords, tokens and throttling: the parts of the portal an attacker aims at first.
 
 Passwords are argon2id hashes (argon2-cffi's defaults are argon2id).  Tokens sent by e-mail or set in a
-cookie are random and stored only as SHA-256 digests.  The throttle is a sliding one-minute window in
-memory per key (client address, login name), enough for one portal process; it counts failures only, so
-a customer who logs in correctly is never slowed.
+cookie are random and stored only as SHA-256 digests.  The throttle is a sliding one-minute window per
+key (client address, login name) kept in the database table ``portal_throttle``, so that every process
+of ``amr ebok serve --workers N`` counts the same attempts; it counts failures only, so a customer who
+logs in correctly is never slowed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.engine import Engine
 
 _hasher = PasswordHasher()
 # a hash to verify against when the login does not exist, so timing does not reveal accounts
@@ -47,27 +48,38 @@ def same(a: str, b: str) -> bool:
 
 
 class Throttle:
-    """At most ``limit`` events per ``window`` seconds per key; ``blocked`` before, ``hit`` after a failure."""
+    """At most ``limit`` events per ``window`` seconds per key; ``blocked`` before, ``hit`` after a failure.
 
-    def __init__(self, limit: int = 10, window: float = 60.0) -> None:
+    Events are rows of ``portal_throttle``, written in their own short transaction (committed at once,
+    whatever the request does next), so another worker process sees them on its next ``blocked``.  Two
+    requests checked at the same instant may both pass before either is recorded: the limit can be
+    exceeded by the number of attempts in flight at once, never by more.
+    """
+
+    def __init__(self, engine: Engine, scope: str, limit: int = 10, window: float = 60.0) -> None:
+        from ingest.ebok.models import ThrottleEvent
+
+        self.engine = engine
+        self.scope = scope
         self.limit = limit
-        self.window = window
-        self._events: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
+        self.window = dt.timedelta(seconds=window)
+        self.table = ThrottleEvent.__table__
 
-    def _trim(self, key: str, now: float) -> deque[float]:
-        q = self._events[key]
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        return q
+    def _key(self, key: str) -> str:
+        return digest(f"{self.scope}\n{key}")
 
     def blocked(self, *keys: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            return any(len(self._trim(k, now)) >= self.limit for k in keys)
+        since = dt.datetime.now(dt.UTC) - self.window
+        t = self.table.c
+        with self.engine.connect() as conn:
+            for k in keys:
+                n = conn.execute(select(func.count()).where(t.key == self._key(k), t.at > since)).scalar_one()
+                if n >= self.limit:
+                    return True
+        return False
 
     def hit(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for k in keys:
-                self._trim(k, now).append(now)
+        now = dt.datetime.now(dt.UTC)
+        with self.engine.begin() as conn:
+            conn.execute(delete(self.table).where(self.table.c.at <= now - self.window))  # the window has passed
+            conn.execute(insert(self.table), [{"key": self._key(k), "at": now} for k in keys])

@@ -19,7 +19,10 @@ swapped last month, a decimal comma read as a thousands separator.  The rules, i
    ``MIN_JUMP_M3_PER_DAY`` for its role.  Billing staff see the flag; billing's own high-consumption
    exception catches it again at the run.
 
-Messages are plain English sentences naming the value and the reason; the portal shows them on the form.
+A refusal is a stable ``code`` with its ``params`` (values already written out: ``19``, ``2026-09-30 08:00``);
+``REASONS`` turns them into the plain English sentence the importer prints (``Verdict.reason``), and the
+portal words the same code in Polish or English (``ingest.ebok.messages.reading_reason``), so neither has
+to parse the other's text.
 """
 
 from __future__ import annotations
@@ -50,17 +53,47 @@ class SelfReading:
     total_m3: float | None
 
 
+# why a reading is refused: code → English sentence over the verdict's params
+REASONS: dict[str, str] = {
+    "unknown_meter": "meter {meter} is not known",
+    "staff_meter": "meter {meter} is a {role} meter; customers report main and garden meters only",
+    "no_total": "a customer reading needs total_m3 (the register on the display)",
+    "not_register": "total_m3 {total} is not a register value",
+    "future": "read_at {at} is in the future",
+    "before_install": "read_at {day} is before meter {meter} was installed on {installed}",
+    "replaced": "meter {meter} was removed on {removed} and replaced by meter {new}; report the register of meter "
+                "{new}",
+    "removed": "meter {meter} was removed on {removed}",
+    "above_later": "total_m3 {total} is above the later reading {later} m³ of {later_at}",
+    "below_previous": "total_m3 {total} is below the previous reading {previous} m³ of {previous_at}, and no meter "
+                      "replacement or register rollover explains it",
+    "below_initial": "total_m3 {total} is below the register {previous} m³ at installation on {installed}, and no "
+                     "meter replacement or register rollover explains it",
+    "duplicate": "a reading of this meter at this instant is already stored",
+}
+
+
 @dataclass
 class Verdict:
-    """Accepted (``reason`` is None) or refused with ``reason``; ``flags`` note what staff should see."""
+    """Accepted (``code`` is None) or refused with ``code``/``params``; ``flags`` note what staff should see."""
 
-    reason: str | None = None
+    code: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
     column: str | None = None
     flags: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.reason is None
+        return self.code is None
+
+    @property
+    def reason(self) -> str | None:
+        """The refusal as an English sentence (the importer's and the CLI's wording)."""
+        return None if self.code is None else REASONS[self.code].format(**self.params)
+
+
+def _refuse(code: str, column: str, **params: object) -> Verdict:
+    return Verdict(code, {k: str(v) for k, v in params.items()}, column)
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -122,49 +155,49 @@ def check_self_readings(session: Session, readings: list[SelfReading],
 def _check_one(r: SelfReading, meter: Any, replaced_by: str | None,
                history: dict[str, list[tuple[dt.datetime, float]]], now: dt.datetime) -> Verdict:
     if meter is None:
-        return Verdict(f"meter {r.meter_id} is not known", "meter_id")
+        return _refuse("unknown_meter", "meter_id", meter=r.meter_id)
     if meter.role not in SELF_READ_ROLES:
-        return Verdict(f"meter {r.meter_id} is a {meter.role} meter; customers report main and garden meters only",
-                       "meter_id")
+        return _refuse("staff_meter", "meter_id", meter=r.meter_id, role=meter.role)
     if r.total_m3 is None:
-        return Verdict("a customer reading needs total_m3 (the register on the display)", "total_m3")
+        return _refuse("no_total", "total_m3")
     total = float(r.total_m3)
     if not total >= 0:
-        return Verdict(f"total_m3 {total:g} is not a register value", "total_m3")
+        return _refuse("not_register", "total_m3", total=f"{total:g}")
     at = _utc(r.read_at)
     if at > now + FUTURE_TOLERANCE:
-        return Verdict(f"read_at {at.isoformat()} is in the future", "read_at")
+        return _refuse("future", "read_at", at=at.isoformat())
     local_day = at.astimezone(_warsaw()).date()
     if local_day < meter.install_date:
-        return Verdict(f"read_at {local_day} is before meter {r.meter_id} was installed on {meter.install_date}",
-                       "read_at")
+        return _refuse("before_install", "read_at", day=local_day, meter=r.meter_id, installed=meter.install_date)
     if meter.removal_date is not None and local_day > meter.removal_date:
         if replaced_by:
-            return Verdict(f"meter {r.meter_id} was removed on {meter.removal_date} and replaced by meter "
-                           f"{replaced_by}; report the register of meter {replaced_by}", "meter_id")
-        return Verdict(f"meter {r.meter_id} was removed on {meter.removal_date}", "meter_id")
+            return _refuse("replaced", "meter_id", meter=r.meter_id, removed=meter.removal_date, new=replaced_by)
+        return _refuse("removed", "meter_id", meter=r.meter_id, removed=meter.removal_date)
     installed = dt.datetime.combine(meter.install_date, dt.time(), _warsaw()).astimezone(dt.UTC)
     rows = [(t, v) for t, v in history.get(r.meter_id, []) if installed <= t < at]
     if rows:
         prev_at, prev, prev_what = rows[-1][0], rows[-1][1], f"the previous reading {rows[-1][1]:g} m³ of " \
                                                              f"{rows[-1][0].astimezone(_warsaw()):%Y-%m-%d %H:%M}"
+        below = _refuse("below_previous", "total_m3", total=f"{total:g}", previous=f"{prev:g}",
+                        previous_at=f"{prev_at.astimezone(_warsaw()):%Y-%m-%d %H:%M}")
     elif meter.initial_m3 is not None:
         prev_at, prev, prev_what = installed, float(meter.initial_m3), \
             f"the register {float(meter.initial_m3):g} m³ at installation on {meter.install_date}"
+        below = _refuse("below_initial", "total_m3", total=f"{total:g}", previous=f"{prev:g}",
+                        installed=meter.install_date)
     else:
         return Verdict()
     later = [(t, v) for t, v in history.get(r.meter_id, []) if t > at]
     if later and total > later[0][1] + EPS_M3 and (meter.rollover_m3 is None or
                                                    total - later[0][1] < meter.rollover_m3 / 2):
-        return Verdict(f"total_m3 {total:g} is above the later reading {later[0][1]:g} m³ of "
-                       f"{later[0][0].astimezone(_warsaw()):%Y-%m-%d %H:%M}", "total_m3")
+        return _refuse("above_later", "total_m3", total=f"{total:g}", later=f"{later[0][1]:g}",
+                       later_at=f"{later[0][0].astimezone(_warsaw()):%Y-%m-%d %H:%M}")
     flags: list[str] = []
     used = total - prev
     if used < -EPS_M3:
         rollover = meter.rollover_m3
         if rollover is None or total + rollover - prev > rollover / 2:
-            return Verdict(f"total_m3 {total:g} is below {prev_what}, and no meter replacement or register "
-                           "rollover explains it", "total_m3")
+            return below
         used = total + rollover - prev
         flags.append(f"register rollover at {rollover:g} m³ assumed since {prev_what}")
     days = max((at - prev_at).total_seconds() / 86400, 1 / 24)
@@ -202,7 +235,7 @@ def submit_self_reading(session: Session, meter_id: str, read_at: dt.datetime, t
     table = readings_table()
     key = dedupe_key("customer", meter_id, _utc(read_at))
     if session.execute(select(table.c.id).where(table.c.dedupe_key == key)).first() is not None:
-        return Verdict("a reading of this meter at this instant is already stored", "read_at")
+        return _refuse("duplicate", "read_at")
     session.execute(insert(table).values(meter_id=meter_id, read_at=_utc(read_at), total_m3=float(total_m3 or 0.0),
                                          target_m3=None, target_date=None, flow_m3h=None, alarms="",
                                          source="customer", raw_frame_id=None, dedupe_key=key,

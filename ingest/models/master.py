@@ -175,3 +175,22 @@ class MasterChange(Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(300))
+
+
+class SettlementChange(Base):
+    """A change of a contract's invoice delivery (paper ↔ e-invoice) that applies from ``effective_from``.
+
+    ``contracts.settlement`` holds the latest choice at once; billing a period that ends before a
+    change's ``effective_from`` uses the change's ``previous`` value (``billing_db.settlements_in_force``),
+    because the abonament rate may only change from the next billing period.
+    """
+
+    __tablename__ = "settlement_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.contract_id"), index=True)
+    previous: Mapped[str] = mapped_column(String(16))
+    settlement: Mapped[str] = mapped_column(String(16))
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    source: Mapped[str | None] = mapped_column(String(300))
