@@ -133,7 +133,8 @@ def test_map_in_a_real_browser(tmp_path: Path) -> None:
         page.goto((plan.folder / "map.html").resolve().as_uri())
         shown = {s: int(page.inner_text(f"#count-{s}")) for s in ("read", "missed", "alarm")}
         circles = page.locator("circle[data-meter]").count()
-        shots = Path(os.environ.get("AMR_SCREENSHOTS", tmp_path))
+        shots = Path(os.environ.get("AMR_SCREENSHOTS") or Path(__file__).resolve().parents[1] / "test-output"
+                     / "screenshots") / "demo"
         shots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shots / "coverage-map.png"), full_page=True)
         browser.close()

@@ -6,13 +6,15 @@ activation mail → activate → confirmation mail → log in → invoices with 
 garden reading accepted, lower main reading refused with the validator's reason in Polish → e-invoice
 from 1 December → one ticket of each kind with e-mail receipts → ``amr billing run --db`` for November
 deducts the garden reading exactly and still charges the paper abonament (the switch counts from the
-next period).  Screenshots go to the test's folder and /work/screens/ebok.
+next period).  Screenshots go to the test's folder and to
+``test-output/screenshots/ebok`` in the checkout (``$AMR_SCREENSHOTS/ebok`` when set), for a person to look at.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 import shutil
 import threading
@@ -28,7 +30,8 @@ from ingest_data import amr
 from sqlalchemy import select
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENS = Path("/work/screens/ebok")
+SCREENS = Path(os.environ.get("AMR_SCREENSHOTS")
+               or Path(__file__).resolve().parents[1] / "test-output" / "screenshots") / "ebok"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CLOCK = dt.datetime(2026, 11, 30, 17, 0, tzinfo=dt.UTC)  # the customer reads the meters on 30 November
