@@ -27,6 +27,9 @@ def serve(
     client_id: Annotated[str | None, typer.Option(
         "--client-id", help="Persistent MQTT session id; keep it across restarts (default ingest-HOSTNAME).")] = None,
     group: Annotated[str, typer.Option("--group", help="Shared-subscription group the workers split.")] = "ingest",
+    group_max: Annotated[int, typer.Option(
+        "--group-max", min=1, help="Batches committed in one transaction at most, when several are waiting "
+        "(1: one transaction per batch).")] = 8,  # service.GROUP_MAX
 ) -> None:
     """Consume contract-2 batches: one transaction per batch, receipt after commit, then acknowledge."""
     import asyncio
@@ -42,7 +45,7 @@ def serve(
     engine_for(db).dispose()  # a malformed --db URL fails here, before any retry loop
     cid = client_id or f"ingest-{socket.gethostname()}"
     try:
-        asyncio.run(run(url, resolve_url(db), cid, group))
+        asyncio.run(run(url, resolve_url(db), cid, group, group_max=group_max))
     except SchemaMissing as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:

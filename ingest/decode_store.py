@@ -14,17 +14,19 @@ by path.  ``store_batch`` runs inside the caller's transaction and writes
 Quarantine reasons: ``unknown_meter`` (the radio id is not in ``meters``), ``no_key``, ``wrong_key``,
 ``unsupported_family`` (no driver knows the format), ``corrupt`` (bad hex, CRC, truncation, garbage) and
 ``malformed_payload`` (a payload that is not a batch; kept whole, see ``store_malformed``).
-Bulk paths (executemany with RETURNING, ON CONFLICT DO NOTHING) keep the per-frame cost low.
+``store_batches`` stores several batches in one transaction with one statement per table (the consumer's
+group commit, see ``ingest.consumer.service``); ``ingest.bulk`` holds the dialects' fast paths.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,6 +37,8 @@ from ingest.bulk import insert_raw_frames, insert_readings
 from ingest.consumer.payload import Batch, Record
 from ingest.models.master import Meter, MeterKey
 from ingest.models.radio import Quarantine, RawFrame, ReceivedBatch
+
+RB = ReceivedBatch
 
 REASONS = {"missing_key": "no_key", "wrong_key": "wrong_key", "unknown_format": "unsupported_family",
            "unsupported": "unsupported_family"}
@@ -93,12 +97,15 @@ class KeyedDecoder:
 
 
 def dedupe_key(t: Telegram) -> str:
-    """Meter + telegram content; equal for the same transmission however and by whom it was heard."""
-    h = hashlib.sha256()
-    h.update(f"{t.id}|{t.manufacturer}|{t.version}|{t.device_type}|{t.acc}|{t.total_m3}|{t.target_m3}|"
-             f"{t.target_date}|{t.flow_m3h}|{' '.join(sorted(t.alarms))}|".encode())
-    h.update(t.payload)
-    return f"{t.id}:{h.hexdigest()[:40]}"
+    """Meter + telegram content; equal for the same transmission however and by whom it was heard.
+
+    The formula is part of the stored data (readings already stored carry keys made by it): change it
+    and a telegram stored before the change would be stored again.
+    """
+    alarms = " ".join(sorted(t.alarms)) if t.alarms else ""
+    head = (f"{t.id}|{t.manufacturer}|{t.version}|{t.device_type}|{t.acc}|{t.total_m3}|{t.target_m3}|"
+            f"{t.target_date}|{t.flow_m3h}|{alarms}|")
+    return f"{t.id}:{hashlib.sha256(head.encode() + t.payload).hexdigest()[:40]}"
 
 
 def _reading(t: Telegram, raw_id: int, read_at: dt.datetime, key: str) -> tuple[Any, ...]:
@@ -117,44 +124,90 @@ def decode_batch(batch: Batch, dec: KeyedDecoder) -> Decoded:
 
 def store_batch(session: Session, batch: Batch, dec: KeyedDecoder, origin: str = "mqtt",
                 decoded: Decoded | None = None) -> Receipt:
-    """Store ``batch`` in the session's transaction (the caller commits) and return its receipt.
+    """Store one batch in the session's transaction (the caller commits); see ``store_batches``."""
+    return store_batches(session, [(batch, decoded)], dec, origin)[0]
 
-    A batch already stored returns its first receipt with ``redelivered`` set.  When another worker
-    stores the same batch concurrently, the unique ``(van_id, batch_seq)`` makes one of the two fail
-    with ``IntegrityError``; the caller rolls back and calls again, and then finds it stored.
+
+def store_batches(session: Session, items: Sequence[tuple[Batch, Decoded | None]], dec: KeyedDecoder,
+                  origin: str = "mqtt") -> list[Receipt]:
+    """Store several batches in the session's transaction (the caller commits); one receipt per batch.
+
+    Why several at once: a commit has a fixed cost (a WAL sync; on PostgreSQL also round trips), and on
+    SQLite it writes each index page the transaction touched once, however many keys landed on it.  So
+    the consumer commits whatever batches queued up while it was busy in one go, and receipts each
+    batch only after that commit.  The result is exactly what storing them one by one in this order gives:
+    a telegram in two batches is stored by the first and a duplicate in the second, and a batch
+    already stored (or twice in the group) gets the counts of its first storage, ``redelivered`` set.
+
+    Every table gets one statement per group, rows sorted by their unique key, so two workers that
+    store overlapping telegrams lock rows in one order (no deadlock).  The ``received_batches`` rows
+    go in last: a worker racing another over the same batch fails earlier, on the archive's unique
+    ``(van_id, batch_seq, seq)``, with ``IntegrityError``; the caller rolls back and calls again, and
+    then finds the batch stored.
     """
-    old = session.execute(select(ReceivedBatch).where(ReceivedBatch.van_id == batch.van_id,
-                                                      ReceivedBatch.batch_seq == batch.batch_seq)).scalar_one_or_none()
-    if old is not None:
-        return Receipt(old.van_id, old.batch_seq, old.stored, old.duplicates, old.quarantined, redelivered=True)
-    head = ReceivedBatch(van_id=batch.van_id, batch_seq=batch.batch_seq, records=len(batch.records),
-                         stored=0, duplicates=0, quarantined=0, origin=origin)
-    session.add(head)
-    session.flush()  # claims (van_id, batch_seq) first: a racing duplicate fails here, before any work
+    receipts: list[Receipt | None] = [None] * len(items)
+    wanted = {(b.van_id, b.batch_seq) for b, _ in items}
+    known = {(v, s): (st, du, qu) for v, s, st, du, qu in session.execute(
+        select(RB.van_id, RB.batch_seq, RB.stored, RB.duplicates, RB.quarantined)
+        .where(or_(*(and_(RB.van_id == v, RB.batch_seq == s) for v, s in wanted))))} if wanted else {}
+    first: dict[tuple[str, int], int] = {}  # batch -> index of its first copy in this group
+    fresh: list[tuple[int, Batch, Decoded]] = []
+    for i, (batch, decoded) in enumerate(items):
+        k = (batch.van_id, batch.batch_seq)
+        if k in known:
+            receipts[i] = Receipt(batch.van_id, batch.batch_seq, *known[k], redelivered=True)
+        elif k not in first:
+            first[k] = i
+            fresh.append((i, batch, decoded if decoded is not None else decode_batch(batch, dec)))
     now = dt.datetime.now(dt.UTC)
-    if decoded is None:
-        decoded = decode_batch(batch, dec)
-    ids = insert_raw_frames(session, [_raw_row(batch, r, t) for r, (t, _, _) in zip(batch.records, decoded,
-                                                                                     strict=True)])
+    raw = [_raw_row(b, r, t) for _, b, decoded in fresh for r, (t, _, _) in zip(b.records, decoded, strict=True)]
+    raw.sort(key=_raw_key)
+    ids = insert_raw_frames(session, raw)
     readings: dict[str, tuple[Any, ...]] = {}
+    owner: dict[str, int] = {}
     quarantine: list[dict[str, Any]] = []
-    for rec, (t, reason, detail) in zip(batch.records, decoded, strict=True):
-        if reason is not None or t is None:
-            quarantine.append({"raw_frame_id": ids[rec.seq], "van_id": batch.van_id, "reason": reason,
-                               "detail": detail[:500], "attempts": 1, "last_try": now})
-            continue
-        key = dedupe_key(t)
-        if key not in readings:  # a repeat inside the batch: the first copy makes the reading
-            readings[key] = _reading(t, ids[rec.seq], rec.received_at or now, key)
-    # Sorted by key: two workers inserting overlapping telegrams then lock rows in one order (no deadlock).
-    stored = len(insert_readings(session, [readings[k] for k in sorted(readings)]))
+    quarantined: dict[int, int] = {}
+    for i, batch, decoded in fresh:
+        q = 0
+        for rec, (t, reason, detail) in zip(batch.records, decoded, strict=True):
+            raw_id = ids[(batch.van_id, batch.batch_seq, rec.seq)]
+            if reason is not None or t is None:
+                quarantine.append({"raw_frame_id": raw_id, "van_id": batch.van_id, "reason": reason,
+                                   "detail": detail[:500], "attempts": 1, "last_try": now})
+                q += 1
+                continue
+            key = dedupe_key(t)
+            if key not in readings:  # a repeat inside the group: the first copy makes the reading
+                readings[key] = _reading(t, raw_id, rec.received_at or now, key)
+                owner[key] = i
+        quarantined[i] = q
+    new = insert_readings(session, [readings[k] for k in sorted(readings)])
+    stored: dict[int, int] = {}
+    for key in new:
+        stored[owner[key]] = stored.get(owner[key], 0) + 1
     if quarantine:
         session.execute(insert(Quarantine.__table__), quarantine)
-    head.stored = stored
-    head.duplicates = len(batch.records) - len(quarantine) - stored
-    head.quarantined = len(quarantine)
-    session.flush()
-    return Receipt(batch.van_id, batch.batch_seq, head.stored, head.duplicates, len(quarantine))
+    heads = []
+    for i, batch, _ in fresh:
+        st, qu = stored.get(i, 0), quarantined[i]
+        receipts[i] = Receipt(batch.van_id, batch.batch_seq, st, len(batch.records) - qu - st, qu)
+        heads.append({"van_id": batch.van_id, "batch_seq": batch.batch_seq, "records": len(batch.records),
+                      "stored": st, "duplicates": len(batch.records) - qu - st, "quarantined": qu, "origin": origin})
+    if heads:
+        session.execute(insert(RB.__table__), heads)
+    out: list[Receipt] = []
+    for i, (batch, _) in enumerate(items):
+        r = receipts[i]
+        if r is None:  # a second copy of a batch earlier in this group
+            r = receipts[first[(batch.van_id, batch.batch_seq)]]
+            assert r is not None
+            r = Receipt(r.van_id, r.batch_seq, r.stored, r.duplicates, r.quarantined, redelivered=True)
+        out.append(r)
+    return out
+
+
+def _raw_key(row: tuple[Any, ...]) -> tuple[str, int, int]:
+    return row[0], row[1], row[2]  # van_id, batch_seq, seq: the archive's unique key
 
 
 def _raw_row(batch: Batch, r: Record, t: Telegram | None) -> tuple[Any, ...]:
@@ -167,13 +220,19 @@ def _raw_row(batch: Batch, r: Record, t: Telegram | None) -> tuple[Any, ...]:
 
 def store_with_retry(session_factory: Any, batch: Batch, dec: KeyedDecoder, origin: str = "mqtt",
                      decoded: Decoded | None = None) -> Receipt:
-    """``store_batch`` in its own transaction, retried once after losing a race to another worker."""
+    """``store_batch`` in its own transaction, retried after losing a race to another worker."""
+    return store_many_with_retry(session_factory, [(batch, decoded)], dec, origin)[0]
+
+
+def store_many_with_retry(session_factory: Any, items: Sequence[tuple[Batch, Decoded | None]], dec: KeyedDecoder,
+                          origin: str = "mqtt") -> list[Receipt]:
+    """``store_batches`` in one transaction of its own, retried after losing a race to another worker."""
     for attempt in range(3):
         with session_factory() as session:
             try:
-                receipt = store_batch(session, batch, dec, origin, decoded)
+                receipts = store_batches(session, items, dec, origin)
                 session.commit()
-                return receipt
+                return receipts
             except IntegrityError:
                 session.rollback()
                 if attempt == 2:

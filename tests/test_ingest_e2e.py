@@ -216,3 +216,26 @@ def test_database_without_schema_stops_with_one_line(tmp_path: Path) -> None:
     assert out.returncode == 2 and out.stderr.startswith("error: database sqlite:///")
     assert "amr db upgrade" in out.stderr
     assert out.stderr.count("\n") == 1
+
+
+def test_a_payload_naming_an_impossible_van_is_quarantined_without_a_receipt(mosquitto: Broker,  # noqa: F811
+                                                                             tmp_path: Path) -> None:
+    """A van id that cannot be a topic level ("a/+") gets no receipt; the consumer keeps going."""
+    _town, _drive, heard = make_town(tmp_path, meters=60, seed=3)
+    db = f"sqlite:///{tmp_path / 'amr.db'}"
+    create_schema(db)
+    assert run_amr("import", "folder", _town, "--db", db).returncode == 0
+    ingest = Ingest(mosquitto.port, db, tmp_path / "ingest.log").start()
+    van = Van(mosquitto.port)
+    try:
+        van.publish(encode_batch({"van_id": "a/+", "batch_seq": 5, "records": []}), "van-a")
+        good = batches_of("van-a", records_of(heard)[:10], 10, first_seq=6)
+        van.deliver([(b["van_id"], b["batch_seq"], encode_batch(b)) for b in good])
+        assert ingest.proc is not None and ingest.proc.poll() is None
+    finally:
+        van.close()
+        ingest.stop()
+    assert van.receipts[("van-a", 6)][0]["stored"] + van.receipts[("van-a", 6)][0]["duplicates"] == 10
+    log = (tmp_path / "ingest.log").read_text()
+    assert "no receipt for batch 5: van id 'a/+' cannot be an MQTT topic level" in log and "Traceback" not in log
+    assert _rows(db, "SELECT reason FROM quarantine WHERE raw_frame_id IS NULL") == [("malformed_payload",)]

@@ -134,3 +134,112 @@ def test_import_batch_is_exactly_once_with_mqtt_and_itself(town_db: tuple, tmp_p
     assert out.returncode == 2 and out.stderr == f"error: {bad}: line 2: 'frame' must be a hex string\n"
     nov = run_amr("ingest", "import-batch", export.with_name("x.jsonl"), "--db", url)
     assert nov.returncode == 2 and "cannot read" in nov.stderr
+
+
+def test_a_group_of_batches_in_one_transaction_equals_storing_them_one_by_one(town_db: tuple) -> None:
+    """Group commit: one transaction for several batches gives the receipts and rows of storing them in order."""
+    from sqlalchemy.orm import sessionmaker
+
+    from ingest.decode_store import KeyedDecoder, store_many_with_retry
+    from ingest.models.base import make_engine
+
+    url, _town, heard = town_db
+    records = records_of(heard)
+    half = len(records) // 2
+    first = parse_batch(encode_batch({"van_id": "a", "batch_seq": 1, "records": records[:half]}))
+    assert _store(url, {"van_id": "a", "batch_seq": 1, "records": records[:half]}).stored > 0
+    group = [
+        parse_batch(encode_batch({"van_id": "a", "batch_seq": 2, "records": records[half:]})),
+        first,  # stored before: receipted again with its first counts
+        parse_batch(encode_batch({"van_id": "b", "batch_seq": 1, "records": records})),  # van b heard it all
+        parse_batch(encode_batch({"van_id": "a", "batch_seq": 2, "records": records[half:]})),  # twice in the group
+        parse_batch(encode_batch({"van_id": "c", "batch_seq": 9, "records": []})),
+    ]
+    engine = make_engine(url)
+    try:
+        sessions = sessionmaker(engine)
+        with sessions() as s:
+            dec = KeyedDecoder(s)
+        receipts = store_many_with_retry(sessions, [(b, None) for b in group], dec)
+    finally:
+        engine.dispose()
+    distinct_first = len({r["frame"] for r in heard[:half]})
+    distinct_all = len({r["frame"] for r in heard})
+    a2, again, b1, a2_again, c9 = receipts
+    assert a2.body() == {"batch_seq": 2, "stored": distinct_all - distinct_first, "quarantined": 0,
+                         "duplicates": len(records) - half - (distinct_all - distinct_first)} and not a2.redelivered
+    assert again.redelivered and again.stored == distinct_first
+    assert b1.body() == {"batch_seq": 1, "stored": 0, "duplicates": len(records), "quarantined": 0}
+    assert a2_again.redelivered and a2_again.body() == a2.body()
+    assert c9.body() == {"batch_seq": 9, "stored": 0, "duplicates": 0, "quarantined": 0}
+    assert _rows(url, "SELECT count(*) FROM readings WHERE raw_frame_id IS NOT NULL")[0][0] == distinct_all
+    assert _rows(url, "SELECT count(*) FROM raw_frames")[0][0] == 2 * len(records)
+    assert _rows(url, "SELECT van_id, batch_seq, records, stored FROM received_batches ORDER BY van_id, batch_seq") \
+        == [("a", 1, half, distinct_first), ("a", 2, len(records) - half, distinct_all - distinct_first),
+            ("b", 1, len(records), 0), ("c", 9, 0, 0)]
+    # Every reading points at the archived frame it was decoded from, in the batch that stored it first.
+    mismatched = _rows(url, "SELECT count(*) FROM readings r JOIN raw_frames f ON f.id = r.raw_frame_id "
+                            "WHERE f.meter_id IS NOT NULL AND f.meter_id <> r.meter_id OR f.van_id = 'b'")
+    assert mismatched == [(0,)]
+
+
+def test_a_batch_the_database_refuses_is_quarantined_and_the_rest_of_its_group_stored(town_db: tuple) -> None:
+    """PostgreSQL refuses a NUL character in text; that batch alone goes to quarantine with the reason.
+
+    On SQLite the same text is accepted, so there every batch of the group is stored.
+    """
+    from ingest.consumer.service import BatchHandler
+
+    url, _town, heard = town_db
+    records = records_of(heard)[:30]
+    bad = [{**r, "dongle": "im871a\u0000"} for r in records[:5]]
+    logs: list[str] = []
+    handler = BatchHandler(url, log=logs.append)
+    try:
+        work = [("amr/v1/vans/a/batches", encode_batch({"van_id": "a", "batch_seq": 1, "records": records[:10]})),
+                ("amr/v1/vans/a/batches", encode_batch({"van_id": "a", "batch_seq": 2, "records": bad})),
+                ("amr/v1/vans/a/batches", encode_batch({"van_id": "a", "batch_seq": 3, "records": records[10:]})),
+                ("amr/v1/vans/a/batches", encode_batch({"van_id": "a\u0000", "batch_seq": 4, "records": []}))]
+        outs = handler.store_many(handler.prepare_many(work))
+    finally:
+        handler.engine.dispose()
+    # The fourth names another van than its topic: quarantined whole; on PostgreSQL its van id (with a NUL)
+    # cannot even be stored, so the payload is kept under the topic's van and no receipt goes out.
+    if url.startswith("sqlite"):
+        assert outs[3] == ("a\x00", {"batch_seq": 4, "stored": 0, "duplicates": 0, "quarantined": 1})
+    assert [o[0] for o in outs[:3] if o is not None] == ["a", "a", "a"]
+    first, refused, third = (o[1] for o in outs[:3] if o is not None)
+    assert first["stored"] + first["duplicates"] == 10 and third["stored"] + third["duplicates"] == 20
+    assert "Traceback" not in "\n".join(logs)
+    if url.startswith("postgresql"):
+        assert refused == {"batch_seq": 2, "stored": 0, "duplicates": 0, "quarantined": 1}
+        assert outs[3] is None
+        detail = _rows(url, "SELECT reason, detail FROM quarantine WHERE raw_frame_id IS NULL ORDER BY id")
+        assert len(detail) == 2 and {d[0] for d in detail} == {"malformed_payload"}
+        assert "does not match the topic's van 'a'" in detail[1][1]
+        assert detail[0][1].startswith("database refused the batch:") and "0x00" in detail[0][1], detail
+        assert _rows(url, "SELECT count(*) FROM raw_frames")[0][0] == 30  # batches 1 and 3, not the refused one
+    else:
+        assert refused["quarantined"] == 0 and refused["stored"] + refused["duplicates"] == 5
+        assert _rows(url, "SELECT count(*) FROM raw_frames")[0][0] == 35
+
+
+def test_the_consumer_syncs_every_sqlite_commit(tmp_path: Path) -> None:
+    """A receipt lets the van delete its copy, so the consumer's commits must outlive a power cut (FULL)."""
+    from sqlalchemy import text
+
+    from ingest.consumer.service import BatchHandler
+    from ingest.models.base import make_engine
+
+    url = f"sqlite:///{tmp_path / 'sync.db'}"
+    create_schema(url)
+    handler, plain = BatchHandler(url), make_engine(url)
+    try:
+        with handler.engine.connect() as conn:
+            assert conn.execute(text("PRAGMA synchronous")).scalar_one() == 2  # FULL
+            assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+        with plain.connect() as conn:
+            assert conn.execute(text("PRAGMA synchronous")).scalar_one() == 1  # other tools keep NORMAL
+    finally:
+        handler.engine.dispose()
+        plain.dispose()

@@ -129,48 +129,59 @@ def _json(data: bytes, what: str) -> Any:
         raise PayloadError(f"{what} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
 
 
-def _opt_float(rec: dict[str, Any], name: str, where: str) -> float | None:
-    v = rec.get(name)
-    if v is None:
-        return None
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise PayloadError(f"{where}: '{name}' must be a number, got {type(v).__name__}")
+def _place(where: str | int) -> str:
+    return f"record {where}" if isinstance(where, int) else where
+
+
+def _opt_float(v: Any, name: str, where: str | int) -> float | None:
+    if v is None or type(v) is float:
+        return v
+    if type(v) is not int:  # bool is not a number here
+        raise PayloadError(f"{_place(where)}: '{name}' must be a number, got {type(v).__name__}")
     return float(v)
 
 
-def _time(v: Any, where: str) -> dt.datetime | None:
+def _time(v: Any, where: str | int) -> dt.datetime | None:
     if v is None:
         return None
     if not isinstance(v, str):
-        raise PayloadError(f"{where}: 'received_at' must be an ISO 8601 string")
+        raise PayloadError(f"{_place(where)}: 'received_at' must be an ISO 8601 string")
     try:
-        t = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
+        t = dt.datetime.fromisoformat(v)  # Python 3.11+ reads "Z" and every ISO 8601 form collectors send
     except ValueError:
-        raise PayloadError(f"{where}: 'received_at' {v[:40]!r} is not ISO 8601") from None
-    return t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
+        raise PayloadError(f"{_place(where)}: 'received_at' {v[:40]!r} is not ISO 8601") from None
+    if t.tzinfo is None:
+        return t.replace(tzinfo=dt.UTC)
+    return t if t.tzinfo is dt.UTC else t.astimezone(dt.UTC)
 
 
-def parse_record(rec: Any, where: str) -> Record:
-    """One record object (of a batch or of an export line) checked and typed."""
-    if not isinstance(rec, dict):
-        raise PayloadError(f"{where}: a record must be an object")
-    seq = rec.get("seq")
-    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= INT_MAX:
-        raise PayloadError(f"{where}: 'seq' must be an integer from 0 to {INT_MAX}")
-    text = rec.get("frame")
-    if not isinstance(text, str):
-        raise PayloadError(f"{where}: 'frame' must be a hex string")
+def parse_record(rec: Any, where: str | int) -> Record:
+    """One record object (of a batch or of an export line) checked and typed.
+
+    ``where`` names the place in error messages: a text, or a record index (said "record N").  It runs
+    once per frame on the ingest hot path, hence exact ``type()`` checks (JSON gives no subclasses) and
+    the message built only when there is an error.
+    """
+    if type(rec) is not dict:
+        raise PayloadError(f"{_place(where)}: a record must be an object")
+    get = rec.get
+    seq = get("seq")
+    if type(seq) is not int or not 0 <= seq <= INT_MAX:
+        raise PayloadError(f"{_place(where)}: 'seq' must be an integer from 0 to {INT_MAX}")
+    text = get("frame")
+    if type(text) is not str:
+        raise PayloadError(f"{_place(where)}: 'frame' must be a hex string")
     try:
         frame: bytes | None = bytes.fromhex(text)
     except ValueError:
         frame = None  # kept as text and quarantined as corrupt: never dropped
-    hc = rec.get("heard_count")
-    if hc is not None and (isinstance(hc, bool) or not isinstance(hc, int) or not 0 <= hc <= INT_MAX):
-        raise PayloadError(f"{where}: 'heard_count' must be an integer from 0 to {INT_MAX}")
-    lm, dg = rec.get("link_mode"), rec.get("dongle")
-    return Record(seq, frame, text, _time(rec.get("received_at"), where), _opt_float(rec, "rssi_dbm", where),
+    hc = get("heard_count")
+    if hc is not None and (type(hc) is not int or not 0 <= hc <= INT_MAX):
+        raise PayloadError(f"{_place(where)}: 'heard_count' must be an integer from 0 to {INT_MAX}")
+    lm, dg = get("link_mode"), get("dongle")
+    return Record(seq, frame, text, _time(get("received_at"), where), _opt_float(get("rssi_dbm"), "rssi_dbm", where),
                   str(lm)[:8] if lm is not None else None, str(dg)[:64] if dg is not None else None, hc,
-                  _opt_float(rec, "lat", where), _opt_float(rec, "lon", where))
+                  _opt_float(get("lat"), "lat", where), _opt_float(get("lon"), "lon", where))
 
 
 def parse_batch(payload: bytes, topic_van: str | None = None) -> Batch:
@@ -189,7 +200,7 @@ def parse_batch(payload: bytes, topic_van: str | None = None) -> Batch:
     if not isinstance(records, list):
         raise PayloadError("batch: 'records' must be a list", van, seq)
     try:
-        parsed = [parse_record(r, f"record {i}") for i, r in enumerate(records)]
+        parsed = [parse_record(r, i) for i, r in enumerate(records)]
     except PayloadError as exc:
         raise PayloadError(str(exc), van, seq) from None
     if len({r.seq for r in parsed}) != len(parsed):

@@ -6,6 +6,10 @@ decoded yet.  ``(van_id, batch_seq, seq)`` is unique, so a batch delivered twice
 ``received_batches`` has one row per ``(van_id, batch_seq)``: it is how a redelivered batch is
 recognised and receipted again with the counts of its first storage.  ``quarantine`` holds frames
 that yielded no reading, with a precise reason, how often decoding was tried and when last.
+
+``raw_frames`` is append-only and written at tens of thousands of rows a second, so it carries no
+index beyond its primary key and ``(van_id, batch_seq, seq)``: an index on the hash or the meter is
+one random B-tree insert per frame, and nothing reads frames that way (migration 0002 says more).
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ class RawFrame(Base):
     batch_seq: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(Integer)
     frame: Mapped[bytes] = mapped_column(LargeBinary)
-    frame_hash: Mapped[str] = mapped_column(String(64), index=True)  # SHA-256 hex: find a frame by content
+    frame_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 hex of the frame, unindexed (see above)
     received_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     rssi_dbm: Mapped[float | None] = mapped_column(Float)
     link_mode: Mapped[str | None] = mapped_column(String(8))
@@ -54,7 +58,7 @@ class RawFrame(Base):
     heard_count: Mapped[int | None] = mapped_column(Integer)
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
-    meter_id: Mapped[str | None] = mapped_column(String(8), index=True)  # from the link header, if parsable
+    meter_id: Mapped[str | None] = mapped_column(String(8))  # from the link header, if parsable; unindexed
 
 
 class Quarantine(Base):
