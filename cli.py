@@ -82,16 +82,23 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _lines(stream: Any, source: str) -> Iterator[tuple[str, str, int]]:
-    """Telegram lines with their source and line number, read lazily; blank lines and `#`
-    comments skipped. The location is formatted only for a line that fails."""
+def _lines(stream: Any, source: str, chunk: int = 512) -> Iterator[list[tuple[str, str, int]]]:
+    """Telegram lines with their source and line number, read lazily in chunks (one generator step
+    per chunk, not per line; a live feed passes ``chunk=1``); blank lines and `#` comments skipped.
+    The location is formatted only for a line that fails."""
+    out: list[tuple[str, str, int]] = []
     for lineno, line in enumerate(stream, start=1):
         s = line.strip()
-        if s and not s.startswith("#"):
-            yield s, source, lineno
+        if s and s[0] != "#":
+            out.append((s, source, lineno))
+            if len(out) >= chunk:
+                yield out
+                out = []
+    if out:
+        yield out
 
 
-def _file_lines(file: Path) -> Iterator[tuple[str, str, int]]:
+def _file_lines(file: Path) -> Iterator[list[tuple[str, str, int]]]:
     try:
         handle = file.open(encoding="utf-8-sig")
     except OSError as exc:
@@ -105,14 +112,14 @@ def _file_lines(file: Path) -> Iterator[tuple[str, str, int]]:
             raise fail(f"cannot read {file}: {exc.strerror or exc}") from None
 
 
-def _inputs(telegrams: list[str], file: Path | None) -> Iterator[tuple[str, str, int]]:
-    """Arguments in order (`-` = stdin at that place), then the file: (text, source, line number),
-    line number 0 for an argument."""
+def _inputs(telegrams: list[str], file: Path | None) -> Iterator[list[tuple[str, str, int]]]:
+    """Arguments in order (`-` = stdin at that place, a line at a time), then the file, as chunks of
+    (text, source, line number); line number 0 for an argument."""
     for i, arg in enumerate(telegrams, start=1):
         if arg == "-":
-            yield from _lines(sys.stdin, "stdin")
+            yield from _lines(sys.stdin, "stdin", chunk=1)
         else:
-            yield arg, f"argument {i}", 0
+            yield [(arg, f"argument {i}", 0)]
     if file is not None:
         yield from _file_lines(file)
 
@@ -193,22 +200,26 @@ def decode(
 
     gc.freeze()  # modules, drivers and keys live until exit: the collector's full passes skip them
 
-    def results() -> Iterator[Telegram]:
-        for text, source, lineno in _inputs(telegrams or [], file):
-            try:
-                raw = parse_hex(text)
-            except DecodeError as exc:
-                yield Telegram(error=f"{exc.message} ({_where(source, lineno)})", reason="invalid")
-                continue
-            t = decoder.decode_safe(raw)
-            if t.error is not None:
-                t.error = f"{t.error} [{_where(source, lineno)}]"
-            yield t
+    def results() -> Iterator[list[Telegram]]:
+        decode_safe = decoder.decode_safe
+        for chunk in _inputs(telegrams or [], file):
+            done: list[Telegram] = []
+            for text, source, lineno in chunk:
+                try:
+                    raw = parse_hex(text)
+                except DecodeError as exc:
+                    done.append(Telegram(error=f"{exc.message} ({_where(source, lineno)})", reason="invalid"))
+                    continue
+                t = decode_safe(raw)
+                if t.error is not None:
+                    t.error = f"{t.error} [{_where(source, lineno)}]"
+                done.append(t)
+            yield done
 
     failed = 0
     seen = 0
     if output is OutputFormat.table:
-        rows = list(results())  # a table needs every row for its column widths: meant for short inputs
+        rows = [t for chunk in results() for t in chunk]  # a table needs every row: meant for short inputs
         failed = sum(t.error is not None for t in rows)
         seen = len(rows)
         _table(rows)
@@ -216,16 +227,12 @@ def decode(
         out = getattr(sys.stdout, "buffer", None)  # a test runner's replacement stdout may be text-only
         write = out.write if out is not None else lambda b: sys.stdout.write(b.decode())
         live = "-" in (telegrams or [])  # a feed on stdin: each object leaves as soon as it is decoded
-        batch: list[bytes] = []  # otherwise lines leave in batches: one write call per batch
-        for seen, t in enumerate(results(), start=1):  # noqa: B007 (`seen` is read after the loop)
-            batch.append(t.json_line())
-            failed += t.error is not None
-            if live or len(batch) >= 256:
-                write(b"".join(batch))
-                batch.clear()
-                if live:
-                    sys.stdout.flush()
-        write(b"".join(batch))
+        for chunk in results():  # otherwise lines leave a chunk at a time: one write call per chunk
+            seen += len(chunk)
+            failed += sum(t.error is not None for t in chunk)
+            write(b"".join([t.json_line() for t in chunk]))
+            if live:
+                sys.stdout.flush()
         sys.stdout.flush()
     if not seen:
         raise fail("no telegrams given: the input holds no telegram lines")

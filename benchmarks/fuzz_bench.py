@@ -81,6 +81,7 @@ def main() -> None:
         try:
             t = decoder.decode(raw)
             t.to_json()
+            t.json_line()  # what `amr decode` prints: the compiled layout path and the encoder must cope too
             decoded += 1
         except DecodeError:
             rejected += 1
