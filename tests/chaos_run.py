@@ -102,14 +102,24 @@ def chaos(work: Path, faults: int, seed: int = 1, meters: int = 120, db: str | N
                 procs[kind].wait()
                 time.sleep(rng.uniform(0.0, 0.5))
                 start(kind, collector_args if kind == "collector" else ingest_args)
-            # let the last incarnations finish: every outbox record receipted
+            # End the drive first: while the dongle still streams, an empty backlog is only a moment
+            # between two frames, and stopping then would leave the newest record unsent (kept, not lost).
+            # (once the last collector has the port open: a collector that cannot open its port stops)
+            settle = time.monotonic() + 30
+            last_log = logs / f"collector-{runs['collector']}.log"
+            while time.monotonic() < settle and "dongle listening" not in last_log.read_text():
+                time.sleep(0.2)
+            dongle.terminate()
+            dongle.wait(10)
+            # then let the last incarnations finish: every outbox record receipted, and it stays so
             deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
+            drained = 0
+            while time.monotonic() < deadline and drained < 3:
                 time.sleep(0.5)
                 if outbox.exists():
                     with sqlite3.connect(outbox) as ob:
-                        if ob.execute("SELECT count(*) FROM records WHERE synced_us IS NULL").fetchone()[0] == 0:
-                            break
+                        left = ob.execute("SELECT count(*) FROM records WHERE synced_us IS NULL").fetchone()[0]
+                    drained = drained + 1 if left == 0 else 0
         finally:
             for kind, p in procs.items():
                 if p.poll() is None:
