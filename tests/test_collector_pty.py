@@ -32,7 +32,7 @@ from simulators.town.folder import open_town
 ROOT = Path(__file__).resolve().parents[1]
 AMR = [sys.executable, "-c", "from cli import app; app()"]
 STALL_AFTER = 25
-SILENCE_S = 2.0
+SILENCE_S = 4.0  # production waits 900 s; 2 s was shorter than a busy CI worker can stall a simulator
 # collector --dongle name, virtual dongle name, probed (auto) or named
 ACTIVE = [("im871a", "im871a", "auto"), ("iu891a", "iu891a", "auto"), ("amb8465", "amb8465", "auto"),
           ("amb8465-transparent", "amb8465-transparent", "amb8465-transparent"), ("rc1180", "rc1180", "auto"),
