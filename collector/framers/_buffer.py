@@ -1,4 +1,5 @@
-"""Receive buffers shared by the framers, with the plan that keeps them safe on hostile input.
+"""Receive buffers shared by the framers, with the plan that keeps them safe on hostile input, and
+the two ways a framer empties its buffer when the line goes quiet or ends (checked and unchecked tails).
 
 Plan (as h11's receive buffer states it):
 - Bytes are appended to one ``bytearray``; consumed bytes are deleted from its front, which CPython
@@ -24,6 +25,8 @@ Plan (as h11's receive buffer states it):
 """
 
 from __future__ import annotations
+
+from collector.framers.events import Counter, Event
 
 
 class LineBuffer:
@@ -68,3 +71,44 @@ class LineBuffer:
         self.scanned = 0
         self.dropping = False
         return out
+
+
+class UncheckedTail:
+    """End-of-stream handling for framers whose streams carry no checksum (raw, Amber transparent).
+
+    Without a checksum a silence or the end of the stream is the only sign that a frame was cut short,
+    so both count what is left in the buffer as one truncated frame and start clean.
+    """
+
+    buf: bytearray
+    lost: bool
+
+    def gap(self) -> list[Event]:
+        return self.close()
+
+    def close(self) -> list[Event]:
+        left = len(self.buf)
+        self.buf.clear()
+        self.lost = False
+        return [Counter("truncated")] if left else []
+
+
+class CheckedTail:
+    """End-of-stream handling for framers whose messages carry a checksum (Amber command mode, iM871A).
+
+    What is left in the buffer is a message cut short, except the bytes a message that already failed
+    its check still claims (``tainted``): those were counted as a checksum error, not a second fault.
+    """
+
+    buf: bytearray
+    tainted: int
+
+    def gap(self) -> list[Event]:
+        """The line went quiet: a message still incomplete will never be completed (cut short)."""
+        return self.close()
+
+    def close(self) -> list[Event]:
+        left, tainted = len(self.buf), self.tainted
+        self.buf.clear()
+        self.tainted = 0
+        return [Counter("truncated")] if left > tainted else []

@@ -8,8 +8,6 @@ meter sends and a manufacturer code made of letters.
 
 from __future__ import annotations
 
-from collector.framers.events import Counter, Event
-
 # C-fields a meter transmits unsolicited: SND_NR and SND_IR (EN 13757-4).
 METER_C_FIELDS = frozenset({0x44, 0x46})
 MIN_L = 10  # C + M + A + CI: anything shorter cannot be a telegram
@@ -50,22 +48,3 @@ def with_l(body: bytes) -> bytes:
     """The canonical frame: L rewritten as len - 1 (sticks count RSSI in it, rtl_433 prints it wrong)."""
     return bytes([len(body) - 1]) + body[1:]
 
-
-class UncheckedTail:
-    """End-of-stream handling for framers whose streams carry no checksum (raw, Amber transparent).
-
-    Without a checksum a silence or the end of the stream is the only sign that a frame was cut short,
-    so both count what is left in the buffer as one truncated frame and start clean.
-    """
-
-    buf: bytearray
-    lost: bool
-
-    def gap(self) -> list[Event]:
-        return self.close()
-
-    def close(self) -> list[Event]:
-        left = len(self.buf)
-        self.buf.clear()
-        self.lost = False
-        return [Counter("truncated")] if left else []

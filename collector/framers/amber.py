@@ -12,7 +12,8 @@ from __future__ import annotations
 from functools import reduce
 from operator import xor as _xor
 
-from collector.framers._dll import HEADER_LEN, MIN_L, UncheckedTail, header_possible, with_l
+from collector.framers._buffer import CheckedTail, UncheckedTail
+from collector.framers._dll import HEADER_LEN, MIN_L, header_possible, with_l
 from collector.framers._rssi import cc1101_dbm
 from collector.framers.events import CommandReply, Counter, Event, Frame
 
@@ -71,7 +72,7 @@ class AmberCommands:
         return command(0x09, bytes([address, 1, value]))
 
 
-class AmberFramer:
+class AmberFramer(CheckedTail):
     """Command mode (UART_CMD_Out_Enable = 1). ``rssi`` says whether RSSI_Enable is on (it is counted in L).
 
     After a checksum failure the framer looks again one byte on (the ``FF`` may have been noise), but
@@ -142,16 +143,6 @@ class AmberFramer:
         """Bytes held: at most one message (``FF CMD LEN`` + 255 + CS = 259 bytes)."""
         return len(self.buf)
 
-    def gap(self) -> list[Event]:
-        """The line went quiet: a message still incomplete will never be completed (cut short)."""
-        return self.close()
-
-    def close(self) -> list[Event]:
-        left, tainted = len(self.buf), self.tainted
-        self.buf.clear()
-        self.tainted = 0
-        # the rest of a message already counted as a checksum error is not a second fault
-        return [Counter("truncated")] if left > tainted else []
 
 
 class AmberTransparentFramer(UncheckedTail):

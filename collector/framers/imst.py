@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from fastcrc import crc16
 
+from collector.framers._buffer import CheckedTail
 from collector.framers._dll import with_l
 from collector.framers._rssi import imst_dbm
 from collector.framers.events import CommandReply, Counter, Event, Frame
@@ -62,7 +63,7 @@ class Im871aCommands:
         return _hci(EP_DEVMGMT, 0x03, bytes([0x00, 0x02, lm, 0x30, 0x01, 0x00]))
 
 
-class Im871aFramer:
+class Im871aFramer(CheckedTail):
     """HCI frames from an iM871A; `link_mode` is what the host configured (the stick does not say)."""
 
     name = "im871a"
@@ -143,18 +144,6 @@ class Im871aFramer:
         """Bytes held waiting for the rest of a message (at most one HCI message, ``IM871A_MAX``)."""
         return len(self.buf)
 
-    def gap(self) -> list[Event]:
-        """The line went quiet: a message still incomplete will never be completed (cut short)."""
-        return self.close()
-
-    def close(self) -> list[Event]:
-        left, tainted = len(self.buf), self.tainted
-        self.buf.clear()
-        self.tainted = 0
-        if not left:
-            return []
-        # the rest of a message already counted as a checksum error is not a second fault
-        return [] if left <= tainted else [Counter("truncated")]
 
 
 # --- iU891A -------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ byte is examined a bounded number of times, so resync is O(n), and at most one f
 
 from __future__ import annotations
 
-from collector.framers._dll import HEADER_LEN, UncheckedTail, header_at, with_l
+from collector.framers._buffer import UncheckedTail
+from collector.framers._dll import HEADER_LEN, header_at, with_l
 from collector.framers.events import Counter, Event, Frame
 
 
