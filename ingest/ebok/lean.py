@@ -28,6 +28,7 @@ from sqlalchemy import Date, DateTime, Integer, Numeric, String, text
 from sqlalchemy.engine import Engine
 
 from ingest.ebok import security
+from ingest.ebok.party import settle
 
 PAGE = text("""
 WITH s AS (
@@ -78,17 +79,9 @@ class Customer:
 
 
 def paid_invoice_ids(items: list[Any]) -> set[int]:
-    """Invoices the customer's payments cover, oldest due first (the rule of ``party.money``)."""
-    left = sum((Decimal(r.amount) for r in items if r.kind == "p"), Decimal("0.00"))
-    due = sorted((r.due_date, r.kind, r.id, Decimal(r.amount)) for r in items if r.kind != "p")
-    paid: set[int] = set()
-    for _due, kind, ident, amount in due:
-        if left < amount:
-            break
-        left -= amount
-        if kind == "i":
-            paid.add(ident)
-    return paid
+    """Invoices the customer's payments cover (``party.settle``, the rule of ``party.money``)."""
+    paid = sum((Decimal(r.amount) for r in items if r.kind == "p"), Decimal("0.00"))
+    return settle(paid, [(r.due_date, r.kind, r.id, Decimal(r.amount)) for r in items if r.kind != "p"])[0]
 
 
 def invoice_list(engine: Engine, request: Request) -> dict[str, Any] | None:

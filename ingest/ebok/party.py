@@ -126,15 +126,20 @@ def money(db: Session, customer_id: str) -> Money:
         items.append((i.due_date, "i", i.id, Decimal(i.gross)))
     for n in db.execute(select(Note.id, Note.due_date, Note.amount).where(Note.customer_id == customer_id)):
         items.append((n.due_date, "n", n.id, Decimal(n.amount)))
-    items.sort()
+    done_i, done_n = settle(paid, items)
+    charged = sum((a for *_, a in items), Decimal("0.00"))
+    return Money(paid, charged, done_i, done_n)
+
+
+def settle(paid: Decimal, items: list[tuple[dt.date, str, int, Decimal]]) -> tuple[set[int], set[int]]:
+    """The invoices (kind ``i``) and notes (``n``) that ``paid`` covers, oldest due first, stopping at
+    the first one it cannot cover whole: a transfer without a title settles the oldest debt."""
     left = paid
     done_i: set[int] = set()
     done_n: set[int] = set()
-    for _due, kind, ident, amount in items:
-        if left >= amount:
-            left -= amount
-            (done_i if kind == "i" else done_n).add(ident)
-        else:
+    for _due, kind, ident, amount in sorted(items):
+        if left < amount:
             break
-    charged = sum((a for *_, a in items), Decimal("0.00"))
-    return Money(paid, charged, done_i, done_n)
+        left -= amount
+        (done_i if kind == "i" else done_n).add(ident)
+    return done_i, done_n
