@@ -41,16 +41,14 @@ def _settings(config: Path | None):  # type: ignore[no-untyped-def]
 
 
 def _session(db: str):  # type: ignore[no-untyped-def]
-    import ingest.models  # noqa: F401
-    from ingest.models.base import make_engine
-
-    try:
-        engine = make_engine(db)
-    except Exception as exc:  # bad URL: one line, no traceback
-        raise _fail(f"database {db!r}: {exc}") from None
+    """A session on ``--db``, opened as every database command opens it (``cli_db.engine_for``): a bad
+    URL or a missing SQLite file is one line, and no empty file is left behind."""
     from sqlalchemy.orm import Session
 
-    return Session(engine)
+    import ingest.models  # noqa: F401
+    from cli_db import engine_for
+
+    return Session(engine_for(db))
 
 
 @app.command()
@@ -73,9 +71,11 @@ def serve(
     """Serve the portal (server-rendered pages; every form works without JavaScript)."""
     import uvicorn
 
+    from cli_db import resolve_url
     from ingest.ebok.app import create_app
     from ingest.ebok.mail import Mailer
 
+    db = resolve_url(db)  # a bare path is an SQLite file, as for every other command
     settings = _settings(config)
     if base_url or config is None:
         settings.base_url = base_url or f"http://{host}:{port}"

@@ -7,7 +7,7 @@ The doors and where each is proved:
   reason while the consumer keeps storing the next batch);
 - a corrupt CSV import: here (binary, Windows-1250, ';'-separated, unterminated quote, empty), and one
   test per bad-row kind in ``test_importers.py``;
-- a missing database file: here, for every command that reads the database;
+- a missing database file: here, for every command that reads the database, the portal's included;
 - an unreachable broker: ``test_ingest_e2e.py::test_unreachable_broker_and_database_are_reported_and_retried``
   (ingest) and ``test_collector_cli.py::test_unreachable_broker_gets_one_line_and_collecting_goes_on`` (van).
 """
@@ -124,6 +124,8 @@ def test_a_corrupt_csv_is_rejected_whole_with_its_reason(tmp_path: Path, content
     ["billing", "run", "--period", "2026-10"],
     ["ingest", "redecode"],
     ["import", "folder", "."],
+    ["ebok", "serve"],
+    ["ebok", "tickets", "list"],
 ], ids=lambda a: " ".join(a[:2]))
 def test_a_missing_database_file_is_named_and_not_created(tmp_path: Path, args: list[str]) -> None:
     missing = tmp_path / "amr-demo" / "amr.db"  # a typo'd or not yet created demo database
