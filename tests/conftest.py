@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,33 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def load_vectors() -> list[dict]:
     return [json.loads(line) for line in (FIXTURES / "wmbus-water.jsonl").read_text().splitlines() if line.strip()]
+
+
+def vector_keys():  # type: ignore[no-untyped-def]
+    """A KeyStore with every public vector's AES-128 key, under the vector's meter id."""
+    from decoders import KeyStore
+
+    keys = KeyStore()
+    for v in load_vectors():
+        if v["key"] and len(v["key"]) == 32 and len(v["id"]) == 8:
+            keys.add(v["id"].lower(), bytes.fromhex(v["key"]))
+    return keys
+
+
+def mutated_payloads(warm, frames: list[bytes], rounds: int, changes: int,  # type: ignore[no-untyped-def]
+                     rng) -> Iterator[bytes]:
+    """Each frame ``rounds`` times with ``changes`` random bytes of its application payload replaced:
+    the same layouts with other values. ``warm`` is the decoder that finds where the payload starts
+    (frames it cannot decode, or without a payload, are passed over)."""
+    for f in frames * rounds:
+        t0 = warm.decode_safe(f)
+        if t0.error or not t0.payload:
+            continue
+        start = len(f) - len(t0.payload)
+        g = bytearray(f)
+        for _ in range(changes):
+            g[rng.randrange(start, len(g))] = rng.randrange(256)
+        yield bytes(g)
 
 
 @pytest.fixture(scope="session")

@@ -10,21 +10,13 @@ import json
 import random
 
 import orjson
-from conftest import load_vectors
+from conftest import load_vectors, mutated_payloads, vector_keys
 from frames import le, wmbus
 
-from decoders import Decoder, KeyStore, parse_hex
+from decoders import Decoder, parse_hex
 from decoders.records import _HEADERS, source_lambda
 
 VECTORS = load_vectors()
-
-
-def _keys() -> KeyStore:
-    keys = KeyStore()
-    for v in VECTORS:
-        if v["key"] and len(v["key"]) == 32 and len(v["id"]) == 8:
-            keys.add(v["id"].lower(), bytes.fromhex(v["key"]))
-    return keys
 
 
 def _plain(t) -> bytes:  # type: ignore[no-untyped-def]
@@ -48,7 +40,7 @@ def _stream() -> list[bytes]:
 
 
 def test_every_vector_line_equals_plain_encoding_and_first_full_parse() -> None:
-    d = Decoder(_keys())
+    d = Decoder(vector_keys())
     frames = _stream()
     first = [d.decode_safe(f).json_line() for f in frames]  # layouts learned by full parses
     planned = 0
@@ -66,22 +58,15 @@ def test_changed_values_give_the_line_of_a_fresh_full_parse() -> None:
     """Same layouts, random values (invalid BCD digits, dates, sign bits): the planned line must be
     the line a decoder that never saw the layout prints."""
     rng = random.Random(11)
-    keys = _keys()
+    keys = vector_keys()
     warm = Decoder(keys)
     plain = [parse_hex(v["telegram_hex"]) for v in VECTORS if not v["key"] and v["frame"] == "wmbus"]
     for f in plain:
         warm.decode_safe(f)
     checked = 0
-    for f in plain * 30:
-        t0 = warm.decode_safe(f)
-        if t0.error or not t0.payload:
-            continue
-        start = len(f) - len(t0.payload)
-        g = bytearray(f)
-        for _ in range(4):
-            g[rng.randrange(start, len(g))] = rng.randrange(256)
-        fast = warm.decode_safe(bytes(g))
-        assert fast.json_line() == Decoder(keys).decode_safe(bytes(g)).json_line() == _plain(fast), g.hex()
+    for g in mutated_payloads(warm, plain, 30, 4, rng):
+        fast = warm.decode_safe(g)
+        assert fast.json_line() == Decoder(keys).decode_safe(g).json_line() == _plain(fast), g.hex()
         checked += fast._plan is not None and fast._records is None
     assert checked > 300
 
@@ -122,7 +107,7 @@ def test_text_with_commas_quotes_and_percent_signs() -> None:
 
 def test_header_source_expressions_compute_what_the_decoders_compute() -> None:
     """`_Header.source` is inlined into the layouts' generated value functions."""
-    d = Decoder(_keys())
+    d = Decoder(vector_keys())
     for f in _stream():
         d.decode_safe(f)
     rng = random.Random(3)
@@ -140,7 +125,7 @@ def test_mutated_frames_print_without_exceptions() -> None:
     same bytes through the layout plans as through the dict path."""
     rng = random.Random(5)
     frames = _stream()
-    d = Decoder(_keys())
+    d = Decoder(vector_keys())
     for _ in range(20000):
         f = bytearray(frames[rng.randrange(len(frames))])
         for _ in range(rng.randrange(1, 4)):

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import random
 
-from conftest import load_vectors
+from conftest import load_vectors, mutated_payloads, vector_keys
 
-from decoders import Decoder, KeyStore, parse_hex
+from decoders import Decoder, parse_hex
 
 VECTORS = load_vectors()
-
-
-def _keys() -> KeyStore:
-    keys = KeyStore()
-    for v in VECTORS:
-        if v["key"] and len(v["key"]) == 32 and len(v["id"]) == 8:
-            keys.add(v["id"].lower(), bytes.fromhex(v["key"]))
-    return keys
 
 
 def _summary(t) -> tuple:  # type: ignore[no-untyped-def]
@@ -26,7 +18,7 @@ def _summary(t) -> tuple:  # type: ignore[no-untyped-def]
 
 def test_second_pass_uses_plans_and_matches_first() -> None:
     frames = [parse_hex(v["telegram_hex"]) for v in VECTORS]
-    warm = Decoder(_keys())
+    warm = Decoder(vector_keys())
     first = [_summary(warm.decode_safe(f)) for f in frames]
     assert warm.layouts._count > 20  # plans were learned
     second = [_summary(warm.decode_safe(f)) for f in frames]
@@ -36,21 +28,13 @@ def test_second_pass_uses_plans_and_matches_first() -> None:
 def test_plan_matches_full_parse_on_value_changes() -> None:
     """Same layout, different values: the plan must give what a fresh full parse gives."""
     rng = random.Random(7)
-    keys = _keys()
+    keys = vector_keys()
     warm = Decoder(keys)
     plain = [parse_hex(v["telegram_hex"]) for v in VECTORS if not v["key"] and v["frame"] == "wmbus"]
     for f in plain:
         warm.decode_safe(f)
     checked = 0
-    for f in plain * 20:
-        t0 = warm.decode_safe(f)
-        if t0.error or not t0.payload:
-            continue
-        start = len(f) - len(t0.payload)
-        g = bytearray(f)
-        for _ in range(3):
-            g[rng.randrange(start, len(g))] = rng.randrange(256)
-        g = bytes(g)
+    for g in mutated_payloads(warm, plain, 20, 3, rng):
         fast = warm.decode_safe(g)
         slow = Decoder(keys).decode_safe(g)
         assert _summary(fast) == _summary(slow), g.hex()
@@ -62,7 +46,7 @@ def test_compact_plan_equals_reinterleaved_parse() -> None:
     """Compact frames decoded by plan give the records the re-interleaving parser gives."""
     from decoders.compact import signature_of
 
-    d = Decoder(_keys())
+    d = Decoder(vector_keys())
     seen = 0
     for v in VECTORS:
         for prior in v["prior_telegrams_hex"]:
