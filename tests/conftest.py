@@ -27,11 +27,16 @@ def vector_keys():  # type: ignore[no-untyped-def]
     return keys
 
 
-def mutated_payloads(warm, frames: list[bytes], rounds: int, changes: int,  # type: ignore[no-untyped-def]
-                     rng) -> Iterator[bytes]:
-    """Each frame ``rounds`` times with ``changes`` random bytes of its application payload replaced:
-    the same layouts with other values. ``warm`` is the decoder that finds where the payload starts
-    (frames it cannot decode, or without a payload, are passed over)."""
+def mutated_payloads(warm, rounds: int, changes: int, rng) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+    """The plain (unencrypted) wM-Bus vectors, each ``rounds`` times with ``changes`` random bytes of its
+    application payload replaced: the same layouts with other values. ``warm`` first decodes each
+    vector once, so it has learned their layouts, then finds where each payload starts (frames it
+    cannot decode, or without a payload, are passed over)."""
+    from decoders import parse_hex
+
+    frames = [parse_hex(v["telegram_hex"]) for v in load_vectors() if not v["key"] and v["frame"] == "wmbus"]
+    for f in frames:
+        warm.decode_safe(f)
     for f in frames * rounds:
         t0 = warm.decode_safe(f)
         if t0.error or not t0.payload:
