@@ -30,6 +30,9 @@ def serve(
     group_max: Annotated[int, typer.Option(
         "--group-max", min=1, help="Batches committed in one transaction at most, when several are waiting "
         "(1: one transaction per batch).")] = 8,  # service.GROUP_MAX
+    decode_processes: Annotated[int, typer.Option(
+        "--decode-processes", min=0, help="Processes that decode while this one writes to the database "
+        "(0: decode in this process).")] = 1,  # service.DECODE_PROCESSES
 ) -> None:
     """Consume contract-2 batches: one transaction per batch, receipt after commit, then acknowledge."""
     import asyncio
@@ -45,7 +48,7 @@ def serve(
     engine_for(db).dispose()  # a malformed --db URL fails here, before any retry loop
     cid = client_id or f"ingest-{socket.gethostname()}"
     try:
-        asyncio.run(run(url, resolve_url(db), cid, group, group_max=group_max))
+        asyncio.run(run(url, resolve_url(db), cid, group, group_max=group_max, decode_processes=decode_processes))
     except SchemaMissing as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:

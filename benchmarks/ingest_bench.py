@@ -8,7 +8,12 @@ decode rate of these very frames (one core, the `Decoder` alone) and `benchmarks
 figure on the public vectors.  Every configuration is checked afterwards: N archived frames and N
 readings, or the figure is not printed.
 
+Each configuration also prints the CPU time per frame of every part (the serving processes, their
+decode processes, PostgreSQL, Mosquitto and this publisher), read from /proc over the run, to show
+where the 2 cores went.
+
 Usage: python benchmarks/ingest_bench.py [N] [--meters M] [--batch B] [--pg URL] [--configs sqlite:1,pg:1,pg:2]
+                                         [--decode-processes D]
 (``--pg`` defaults to $AMR_BENCH_PG_URL; without it the PostgreSQL configurations are skipped, said so.)
 """
 
@@ -85,8 +90,40 @@ def count(url: str, sql: str) -> int:
     return n
 
 
+def cpu_by_part(ingest_pids: set[int]) -> dict[str, float]:
+    """CPU seconds so far of every process, summed by the part it plays (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parts: dict[str, float] = {}
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat.rsplit(")", 1)[1].split()
+        pid, ppid, cpu = int(entry), int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+        if pid in ingest_pids:
+            part = "serving"
+        elif ppid in ingest_pids:
+            part = "decode" if b"resource_tracker" not in cmdline else "serving"
+        elif name.startswith("postgres"):
+            part = "postgres"
+        elif name == "mosquitto":
+            part = "mosquitto"
+        elif pid == me:
+            part = "publisher"
+        else:
+            continue
+        parts[part] = parts.get(part, 0.0) + cpu
+    return parts
+
+
 def run_config(db: str, url: str, workers: int, town: Path, payloads: list[tuple[str, int, bytes]], n: int,
-               folder: Path) -> float:
+               folder: Path, decode_processes: int | None = None) -> float:
     if db == "pg":
         reset_postgres(url)
     create_schema(url)
@@ -94,13 +131,20 @@ def run_config(db: str, url: str, workers: int, town: Path, payloads: list[tuple
     if out.returncode != 0:
         raise SystemExit(f"import failed: {out.stderr}")
     broker = Broker(folder / f"mq-{db}-{workers}").start()
-    procs = [Ingest(broker.port, url, folder / f"ingest-{db}-{workers}-{i}.log", client_id=f"bench-{i}").start()
+    procs = [Ingest(broker.port, url, folder / f"ingest-{db}-{workers}-{i}.log", client_id=f"bench-{i}")
              for i in range(workers)]
+    for p in procs:
+        if decode_processes is not None:
+            p.args += ["--decode-processes", str(decode_processes)]
+        p.start()
     van = Van(broker.port, resend_s=600, keep_payloads=False)
+    pids = {p.proc.pid for p in procs if p.proc is not None}
     try:
+        before = cpu_by_part(pids)
         t0 = time.monotonic()
         van.deliver(payloads, timeout=3600)
         elapsed = van.last_receipt - t0
+        after = cpu_by_part(pids)
     finally:
         van.close()
         for p in procs:
@@ -114,6 +158,9 @@ def run_config(db: str, url: str, workers: int, town: Path, payloads: list[tuple
                          f"quarantined for {n} sent: not exactly once")
     print(f"  {db:6} {workers} worker(s): {n:,} frames in {elapsed:.1f} s = {n / elapsed:,.0f} frames/s "
           f"({readings:,} readings, {quarantined} quarantined)", flush=True)
+    used = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
+    print("    CPU per frame: " + ", ".join(f"{k} {1e6 * v / n:.1f} µs" for k, v in sorted(used.items()) if v > 0)
+          + f"; all {1e6 * sum(used.values()) / n:.1f} µs = {sum(used.values()) / elapsed:.2f} cores busy", flush=True)
     return n / elapsed
 
 
@@ -124,6 +171,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--pg", default=os.environ.get("AMR_BENCH_PG_URL"))
     ap.add_argument("--configs", default="sqlite:1,pg:1,pg:2")
+    ap.add_argument("--decode-processes", type=int, default=None,
+                    help="passed to every `amr ingest serve` (default: the command's own default)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -155,7 +204,7 @@ def main() -> None:
                 print(f"  {cfg}: skipped (no --pg URL and AMR_BENCH_PG_URL unset)")
                 continue
             url = args.pg if db == "pg" else f"sqlite:///{folder / f'bench-{workers}.db'}"
-            results[cfg] = run_config(db, url, int(workers), town, payloads, args.n, folder)
+            results[cfg] = run_config(db, url, int(workers), town, payloads, args.n, folder, args.decode_processes)
         print("summary (frames/s; % of the bare decode rate of the same frames):")
         for cfg, rate in results.items():
             print(f"  {cfg:8} {rate:10,.0f}  {100 * rate / bare:5.1f} %")

@@ -3,12 +3,13 @@
 Why not the ORM or Core executemany: per-row parameter processing in SQLAlchemy cost more than
 decoding the telegram itself.  Measured per archived row (``benchmarks/ingest_bench.py``, and a
 4,000-row micro-benchmark on PostgreSQL: text-format ``unnest`` arrays 11 µs of client CPU, binary
-arrays 3 µs, binary ``COPY`` 1.3 µs):
+arrays 3 µs for the archive's columns and 7 µs for a reading's, binary ``COPY`` 1.3 to 2 µs):
 
 * PostgreSQL: the archive goes in by binary ``COPY``, with ids drawn from its sequence in one
-  round trip first (``COPY`` cannot return them); readings by ``INSERT … SELECT FROM unnest(arrays)``
-  with the arrays sent in binary, ``ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key``.
-* SQLite: multi-row ``VALUES`` lists with ``RETURNING``, in chunks below the bound-parameter limit.
+  round trip first (``COPY`` cannot return them); readings by binary ``COPY`` into a temporary
+  staging table, then ``INSERT … SELECT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key``.
+* SQLite: the archive by ``executemany`` with ids given explicitly (see ``_sqlite_raw_frames``);
+  readings by multi-row ``VALUES`` lists with ``RETURNING``, in chunks below the bound-parameter limit.
 
 Readings use ``ON CONFLICT (dedupe_key) DO NOTHING``, so the returned keys are exactly the new ones, even
 when another worker stores the same telegram at the same moment.  Statements run on the session's own
@@ -22,6 +23,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -43,6 +45,15 @@ def _sqlite_stamp(v: dt.datetime) -> str:
     if v.tzinfo is not None:
         v = v.astimezone(dt.UTC).replace(tzinfo=None)
     return v.isoformat(" ", "microseconds")  # == strftime("%Y-%m-%d %H:%M:%S.%f"), in a third less time
+
+
+def sqlite_text(v: dt.datetime | None) -> str | None:
+    """A UTC instant as SQLAlchemy's SQLite ``DateTime`` stores it; the decode process renders them ahead."""
+    if v is None:
+        return None
+    if v.tzinfo is dt.UTC:
+        return v.isoformat(" ", "microseconds")[:26]  # "+00:00" cut: SQLite keeps naive UTC
+    return _sqlite_stamp(v)
 
 
 def _sqlite_value(v: Any) -> Any:
@@ -70,37 +81,33 @@ def _cursor(session: Session, what: str) -> Iterator[tuple[Any, str]]:
         cur.close()
 
 
-def _insert_returning(session: Session, table: str, cols: tuple[str, ...], pg_types: tuple[str, ...],
-                      rows: list[tuple[Any, ...]], suffix: str, returning: str) -> list[tuple[Any, ...]]:
-    if not rows:
-        return []
+def _sqlite_insert_returning(session: Session, table: str, cols: tuple[str, ...], pg_types: tuple[str, ...],
+                             rows: list[tuple[Any, ...]], suffix: str, returning: str) -> list[tuple[Any, ...]]:
+    """SQLite: multi-row ``VALUES`` lists with ``RETURNING``, in chunks below the bound-parameter limit."""
     names = ", ".join(cols)
+    one = "(" + ", ".join("?" * len(cols)) + ")"
+    stamps = [i for i, t in enumerate(pg_types) if t in ("timestamptz", "date")]
     out: list[tuple[Any, ...]] = []
-    with _cursor(session, f"INSERT INTO {table}") as (cur, dialect):
-        if dialect == "postgresql":
-            arrays = [list(col) for col in zip(*rows, strict=True)]
-            unnest = ", ".join(f"%b::{t}[]" for t in pg_types)  # binary: no per-element quoting in Python
-            cur.execute(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({unnest}) {suffix} RETURNING {returning}",
-                        arrays)
-            out.extend(cur.fetchall())
-        else:
-            one = "(" + ", ".join("?" * len(cols)) + ")"
-            stamps = [i for i, t in enumerate(pg_types) if t in ("timestamptz", "date")]
-            for i in range(0, len(rows), SQLITE_CHUNK):
-                chunk = rows[i:i + SQLITE_CHUNK]
-                params: list[Any] = []
+    rendered = _rendered(rows, stamps)
+    with _cursor(session, f"INSERT INTO {table}") as (cur, _dialect):
+        for i in range(0, len(rows), SQLITE_CHUNK):
+            chunk = rows[i:i + SQLITE_CHUNK]
+            params: list[Any] = []
+            if rendered:
+                params.extend(chain.from_iterable(chunk))
+            else:
                 for row in chunk:
                     start = len(params)
                     params.extend(row)
-                    for j in stamps:  # only these columns need converting; the rest bind as they are
+                    for j in stamps:
                         params[start + j] = _sqlite_value(row[j])
-                cur.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))} {suffix} "
-                            f"RETURNING {returning}", params)
-                out.extend(cur.fetchall())
+            cur.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))} {suffix} "
+                        f"RETURNING {returning}", params)
+            out.extend(cur.fetchall())
     return out
 
 
-def _copy_raw_frames(session: Session, rows: list[tuple[Any, ...]]) -> dict[tuple[str, int, int], int]:
+def _copy_raw_frames(session: Session, rows: list[tuple[Any, ...]]) -> list[int]:
     """PostgreSQL: ids from the sequence in one round trip, then one binary ``COPY`` of the rows."""
     with _cursor(session, "COPY raw_frames") as (cur, _dialect):
         cur.execute("SELECT nextval(pg_get_serial_sequence('raw_frames', 'id')) FROM generate_series(1, %s)",
@@ -110,24 +117,78 @@ def _copy_raw_frames(session: Session, rows: list[tuple[Any, ...]]) -> dict[tupl
             copy.set_types(["int4", *RAW_PG_TYPES])
             for i, row in zip(ids, rows, strict=True):
                 copy.write_row((i, *row))
-    return {(row[0], row[1], row[2]): i for i, row in zip(ids, rows, strict=True)}
+    return ids
 
 
-def insert_raw_frames(session: Session, rows: list[tuple[Any, ...]]) -> dict[tuple[str, int, int], int]:
-    """Archive rows (in ``RAW_COLS`` order), of one batch or several; returns (van_id, batch_seq, seq) → id.
+def _sqlite_raw_frames(session: Session, rows: list[tuple[Any, ...]]) -> list[int]:
+    """SQLite: the ids follow the largest one, given explicitly, so no ``RETURNING`` has to come back.
 
-    Keyed, not positional: SQLite does not promise ``RETURNING`` rows in ``VALUES`` order.
+    Safe because a writer holds SQLite's one write lock from its first write to its commit (the
+    consumer's transactions take it at ``BEGIN IMMEDIATE``): no other insert can come in between.  A
+    deferred transaction that reads ``max(id)`` before another writer commits fails at its own write
+    (``SQLITE_BUSY_SNAPSHOT``) or on the primary key, never with wrong ids.
     """
+    stamps = [i for i, t in enumerate(RAW_PG_TYPES) if t in ("timestamptz", "date")]
+    with _cursor(session, "INSERT INTO raw_frames") as (cur, _dialect):
+        cur.execute("SELECT coalesce(max(id), 0) FROM raw_frames")
+        first = int(cur.fetchone()[0]) + 1
+        ids = list(range(first, first + len(rows)))
+        one = "(" + ", ".join("?" * (len(RAW_COLS) + 1)) + ")"
+        if _rendered(rows, stamps):
+            params: Any = ((i, *row) for i, row in zip(ids, rows, strict=True))
+        else:
+            params = ((i, *(_sqlite_value(v) if j in stamps else v for j, v in enumerate(row)))
+                      for i, row in zip(ids, rows, strict=True))
+        cur.executemany(f"INSERT INTO raw_frames (id, {', '.join(RAW_COLS)}) VALUES {one}", params)
+    return ids
+
+
+def _rendered(rows: list[tuple[Any, ...]], stamps: list[int]) -> bool:
+    """Whether the rows' instants are already SQLite text (``ready_batch(sqlite=True)`` renders all or none)."""
+    return any(type(rows[0][j]) is str for j in stamps)
+
+
+def insert_raw_frames(session: Session, rows: list[tuple[Any, ...]]) -> list[int]:
+    """Archive rows (in ``RAW_COLS`` order), of one batch or several; returns their ids, in the rows' order."""
     if not rows:
-        return {}
+        return []
     if session.connection().dialect.name == "postgresql":
         return _copy_raw_frames(session, rows)
-    got = _insert_returning(session, "raw_frames", RAW_COLS, RAW_PG_TYPES, rows, "", "id, van_id, batch_seq, seq")
-    return {(van, int(bs), int(seq)): int(i) for i, van, bs, seq in got}
+    return _sqlite_raw_frames(session, rows)
+
+
+READINGS_IN = ("CREATE TEMP TABLE IF NOT EXISTS readings_in ("
+               + ", ".join(f"{c} {t}" for c, t in zip(READING_COLS, READING_PG_TYPES, strict=True))
+               + ") ON COMMIT DELETE ROWS")
+
+
+def _copy_readings(session: Session, rows: list[tuple[Any, ...]]) -> set[str]:
+    """PostgreSQL: binary ``COPY`` into a session-private staging table, then one ``INSERT … SELECT``.
+
+    Why not ``unnest`` of arrays: psycopg builds binary arrays element by element in Python, about 7 µs
+    per reading (10 columns), where ``COPY`` rows are written by its C code in about 2 µs.  The staging
+    table is a temporary one (no WAL), emptied at every commit; it is filled in the rows' order (sorted
+    by ``dedupe_key``) and read back by a sequential scan in that order, so workers still take the
+    unique index's locks in one order.
+    """
+    names = ", ".join(READING_COLS)
+    with _cursor(session, "INSERT INTO readings") as (cur, _dialect):
+        cur.execute("SET LOCAL client_min_messages = warning; " + READINGS_IN)
+        with cur.copy(f"COPY readings_in ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(list(READING_PG_TYPES))
+            for row in rows:
+                copy.write_row(row)
+        cur.execute(f"INSERT INTO readings ({names}) SELECT {names} FROM readings_in "
+                    "ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key")
+        return {k for (k,) in cur.fetchall()}
 
 
 def insert_readings(session: Session, rows: list[tuple[Any, ...]]) -> set[str]:
     """Insert reading rows (``READING_COLS`` order), skipping known dedupe keys; returns the keys inserted."""
-    got = _insert_returning(session, "readings", READING_COLS, READING_PG_TYPES, rows,
+    if not rows:
+        return set()
+    if session.connection().dialect.name == "postgresql":
+        return _copy_readings(session, rows)
+    got = _sqlite_insert_returning(session, "readings", READING_COLS, READING_PG_TYPES, rows,
                             "ON CONFLICT (dedupe_key) DO NOTHING", "dedupe_key")
     return {k for (k,) in got}

@@ -33,8 +33,9 @@ from sqlalchemy.orm import Session
 from decoders import Decoder
 from decoders.keystore import KeyStore
 from decoders.model import Telegram
+from ingest.batch_rows import RAW_ID, ReadyBatch, dedupe_key, reading_row, ready_batch
 from ingest.bulk import insert_raw_frames, insert_readings
-from ingest.consumer.payload import Batch, Record
+from ingest.consumer.payload import Batch
 from ingest.models.master import Meter, MeterKey
 from ingest.models.radio import Quarantine, RawFrame, ReceivedBatch
 
@@ -96,41 +97,21 @@ class KeyedDecoder:
         return t, None, ""
 
 
-def dedupe_key(t: Telegram) -> str:
-    """Meter + telegram content; equal for the same transmission however and by whom it was heard.
-
-    The formula is part of the stored data (readings already stored carry keys made by it): change it
-    and a telegram stored before the change would be stored again.
-    """
-    alarms = " ".join(sorted(t.alarms)) if t.alarms else ""
-    head = (f"{t.id}|{t.manufacturer}|{t.version}|{t.device_type}|{t.acc}|{t.total_m3}|{t.target_m3}|"
-            f"{t.target_date}|{t.flow_m3h}|{alarms}|")
-    return f"{t.id}:{hashlib.sha256(head.encode() + t.payload).hexdigest()[:40]}"
-
-
-def _reading(t: Telegram, raw_id: int, read_at: dt.datetime, key: str) -> tuple[Any, ...]:
-    """A reading row in ``bulk.READING_COLS`` order."""
-    return (t.id, read_at, t.total_m3, t.target_m3, dt.date.fromisoformat(t.target_date) if t.target_date else None,
-            t.flow_m3h, " ".join(sorted(t.alarms)), "van", raw_id, key)
-
-
-Decoded = list[tuple[Telegram | None, str | None, str]]
-
-
-def decode_batch(batch: Batch, dec: KeyedDecoder) -> Decoded:
-    """Decode every record (no database): done ahead of storing, so decoding overlaps the previous commit."""
-    return [dec.decode(r.frame) for r in batch.records]
-
-
-def store_batch(session: Session, batch: Batch, dec: KeyedDecoder, origin: str = "mqtt",
-                decoded: Decoded | None = None) -> Receipt:
+def store_batch(session: Session, batch: Batch | ReadyBatch, dec: KeyedDecoder | None = None,
+                origin: str = "mqtt") -> Receipt:
     """Store one batch in the session's transaction (the caller commits); see ``store_batches``."""
-    return store_batches(session, [(batch, decoded)], dec, origin)[0]
+    ready = batch if isinstance(batch, ReadyBatch) else ready_batch(batch, _needs(dec))
+    return store_batches(session, [ready], origin)[0]
 
 
-def store_batches(session: Session, items: Sequence[tuple[Batch, Decoded | None]], dec: KeyedDecoder,
-                  origin: str = "mqtt") -> list[Receipt]:
-    """Store several batches in the session's transaction (the caller commits); one receipt per batch.
+def _needs(dec: KeyedDecoder | None) -> KeyedDecoder:
+    if dec is None:
+        raise TypeError("a Batch needs a KeyedDecoder to be decoded; pass a ReadyBatch otherwise")
+    return dec
+
+
+def store_batches(session: Session, items: Sequence[ReadyBatch], origin: str = "mqtt") -> list[Receipt]:
+    """Store several decoded batches in the session's transaction (the caller commits); one receipt per batch.
 
     Why several at once: a commit has a fixed cost (a WAL sync; on PostgreSQL also round trips), and on
     SQLite it writes each index page the transaction touched once, however many keys landed on it.  So
@@ -146,41 +127,36 @@ def store_batches(session: Session, items: Sequence[tuple[Batch, Decoded | None]
     then finds the batch stored.
     """
     receipts: list[Receipt | None] = [None] * len(items)
-    wanted = {(b.van_id, b.batch_seq) for b, _ in items}
+    wanted = {(b.van_id, b.batch_seq) for b in items}
     known = {(v, s): (st, du, qu) for v, s, st, du, qu in session.execute(
         select(RB.van_id, RB.batch_seq, RB.stored, RB.duplicates, RB.quarantined)
         .where(or_(*(and_(RB.van_id == v, RB.batch_seq == s) for v, s in wanted))))} if wanted else {}
     first: dict[tuple[str, int], int] = {}  # batch -> index of its first copy in this group
-    fresh: list[tuple[int, Batch, Decoded]] = []
-    for i, (batch, decoded) in enumerate(items):
-        k = (batch.van_id, batch.batch_seq)
+    fresh: list[tuple[int, ReadyBatch]] = []
+    for i, b in enumerate(items):
+        k = (b.van_id, b.batch_seq)
         if k in known:
-            receipts[i] = Receipt(batch.van_id, batch.batch_seq, *known[k], redelivered=True)
+            receipts[i] = Receipt(b.van_id, b.batch_seq, *known[k], redelivered=True)
         elif k not in first:
             first[k] = i
-            fresh.append((i, batch, decoded if decoded is not None else decode_batch(batch, dec)))
+            fresh.append((i, b))
+    fresh.sort(key=lambda ib: (ib[1].van_id, ib[1].batch_seq))  # rows in the archive's key order (see ReadyBatch)
     now = dt.datetime.now(dt.UTC)
-    raw = [_raw_row(b, r, t) for _, b, decoded in fresh for r, (t, _, _) in zip(b.records, decoded, strict=True)]
-    raw.sort(key=_raw_key)
-    ids = insert_raw_frames(session, raw)
+    raw = [row for _, b in fresh for row in b.raw]
+    ids = insert_raw_frames(session, raw)  # in the rows' order
     readings: dict[str, tuple[Any, ...]] = {}
     owner: dict[str, int] = {}
     quarantine: list[dict[str, Any]] = []
-    quarantined: dict[int, int] = {}
-    for i, batch, decoded in fresh:
-        q = 0
-        for rec, (t, reason, detail) in zip(batch.records, decoded, strict=True):
-            raw_id = ids[(batch.van_id, batch.batch_seq, rec.seq)]
-            if reason is not None or t is None:
-                quarantine.append({"raw_frame_id": raw_id, "van_id": batch.van_id, "reason": reason,
-                                   "detail": detail[:500], "attempts": 1, "last_try": now})
-                q += 1
-                continue
-            key = dedupe_key(t)
+    base = 0
+    for i, b in fresh:
+        for j, key, row in b.readings:
             if key not in readings:  # a repeat inside the group: the first copy makes the reading
-                readings[key] = _reading(t, raw_id, rec.received_at or now, key)
+                readings[key] = (*row[:RAW_ID], ids[base + j], *row[RAW_ID + 1:])
                 owner[key] = i
-        quarantined[i] = q
+        for j, reason, detail in b.quarantine:
+            quarantine.append({"raw_frame_id": ids[base + j], "van_id": b.van_id, "reason": reason,
+                               "detail": detail, "attempts": 1, "last_try": now})
+        base += len(b.raw)
     new = insert_readings(session, [readings[k] for k in sorted(readings)])
     stored: dict[int, int] = {}
     for key in new:
@@ -188,49 +164,37 @@ def store_batches(session: Session, items: Sequence[tuple[Batch, Decoded | None]
     if quarantine:
         session.execute(insert(Quarantine.__table__), quarantine)
     heads = []
-    for i, batch, _ in fresh:
-        st, qu = stored.get(i, 0), quarantined[i]
-        receipts[i] = Receipt(batch.van_id, batch.batch_seq, st, len(batch.records) - qu - st, qu)
-        heads.append({"van_id": batch.van_id, "batch_seq": batch.batch_seq, "records": len(batch.records),
-                      "stored": st, "duplicates": len(batch.records) - qu - st, "quarantined": qu, "origin": origin})
+    for i, b in fresh:
+        st, qu, n = stored.get(i, 0), len(b.quarantine), b.records
+        receipts[i] = Receipt(b.van_id, b.batch_seq, st, n - qu - st, qu)
+        heads.append({"van_id": b.van_id, "batch_seq": b.batch_seq, "records": n,
+                      "stored": st, "duplicates": n - qu - st, "quarantined": qu, "origin": origin})
     if heads:
         session.execute(insert(RB.__table__), heads)
     out: list[Receipt] = []
-    for i, (batch, _) in enumerate(items):
+    for i, b in enumerate(items):
         r = receipts[i]
         if r is None:  # a second copy of a batch earlier in this group
-            r = receipts[first[(batch.van_id, batch.batch_seq)]]
+            r = receipts[first[(b.van_id, b.batch_seq)]]
             assert r is not None
             r = Receipt(r.van_id, r.batch_seq, r.stored, r.duplicates, r.quarantined, redelivered=True)
         out.append(r)
     return out
 
 
-def _raw_key(row: tuple[Any, ...]) -> tuple[str, int, int]:
-    return row[0], row[1], row[2]  # van_id, batch_seq, seq: the archive's unique key
-
-
-def _raw_row(batch: Batch, r: Record, t: Telegram | None) -> tuple[Any, ...]:
-    """An archive row in ``bulk.RAW_COLS`` order; bad hex is archived as the text that came."""
-    frame = r.frame if r.frame is not None else r.frame_text.encode("utf-8", "replace")
-    return (batch.van_id, batch.batch_seq, r.seq, frame, hashlib.sha256(frame).hexdigest(), r.received_at,
-            r.rssi_dbm, r.link_mode, r.dongle, r.heard_count, r.lat, r.lon,
-            t.id if t is not None and t.id and len(t.id) <= 8 else None)
-
-
-def store_with_retry(session_factory: Any, batch: Batch, dec: KeyedDecoder, origin: str = "mqtt",
-                     decoded: Decoded | None = None) -> Receipt:
+def store_with_retry(session_factory: Any, batch: Batch | ReadyBatch, dec: KeyedDecoder | None = None,
+                     origin: str = "mqtt") -> Receipt:
     """``store_batch`` in its own transaction, retried after losing a race to another worker."""
-    return store_many_with_retry(session_factory, [(batch, decoded)], dec, origin)[0]
+    ready = batch if isinstance(batch, ReadyBatch) else ready_batch(batch, _needs(dec))
+    return store_many_with_retry(session_factory, [ready], origin)[0]
 
 
-def store_many_with_retry(session_factory: Any, items: Sequence[tuple[Batch, Decoded | None]], dec: KeyedDecoder,
-                          origin: str = "mqtt") -> list[Receipt]:
+def store_many_with_retry(session_factory: Any, items: Sequence[ReadyBatch], origin: str = "mqtt") -> list[Receipt]:
     """``store_batches`` in one transaction of its own, retried after losing a race to another worker."""
     for attempt in range(3):
         with session_factory() as session:
             try:
-                receipts = store_batches(session, items, dec, origin)
+                receipts = store_batches(session, items, origin)
                 session.commit()
                 return receipts
             except IntegrityError:
@@ -284,7 +248,7 @@ def redecode(session: Session, dec: KeyedDecoder) -> RedecodeReport:
         t, reason, detail = dec.decode(bytes(raw.frame))
         if reason is None and t is not None:
             key = dedupe_key(t)
-            new.setdefault(key, _reading(t, raw.id, raw.received_at or now, key))
+            new.setdefault(key, reading_row(t, raw.id, raw.received_at or now, key))
             moved_from[q.reason] = moved_from.get(q.reason, 0) + 1
             session.delete(q)
         else:

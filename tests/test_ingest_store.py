@@ -140,6 +140,7 @@ def test_a_group_of_batches_in_one_transaction_equals_storing_them_one_by_one(to
     """Group commit: one transaction for several batches gives the receipts and rows of storing them in order."""
     from sqlalchemy.orm import sessionmaker
 
+    from ingest.batch_rows import ready_batch
     from ingest.decode_store import KeyedDecoder, store_many_with_retry
     from ingest.models.base import make_engine
 
@@ -160,7 +161,7 @@ def test_a_group_of_batches_in_one_transaction_equals_storing_them_one_by_one(to
         sessions = sessionmaker(engine)
         with sessions() as s:
             dec = KeyedDecoder(s)
-        receipts = store_many_with_retry(sessions, [(b, None) for b in group], dec)
+        receipts = store_many_with_retry(sessions, [ready_batch(b, dec) for b in group])
     finally:
         engine.dispose()
     distinct_first = len({r["frame"] for r in heard[:half]})

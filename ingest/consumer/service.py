@@ -8,9 +8,10 @@ Exactly once end to end rests on three things:
 * a batch delivered again is recognised by ``(van_id, batch_seq)`` and only receipted again;
 * readings are unique on meter + telegram content, whichever batch or van carried the telegram.
 
-Throughput comes from a two-stage pipeline (decode the next messages while the previous ones commit)
-and from group commit: the batches that queued up while a commit ran are stored together, in one
-transaction, then each is receipted and acknowledged in arrival order.  Under light load a group is
+Throughput comes from a two-stage pipeline (a decode process, ``decode_process``, prepares the next
+messages while this process commits the previous ones) and from group commit: the batches that queued
+up while a commit ran are stored together, in one transaction, then each is receipted and
+acknowledged in arrival order.  Under light load a group is
 one batch, so latency does not suffer; under load a commit's fixed cost is shared (``GROUP_MAX``).
 On SQLite the consumer's connections use ``synchronous=FULL``: a receipt lets the van delete its
 copy, so a receipted batch must survive a power cut, not only a crash of this process (see
@@ -26,16 +27,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from ingest.consumer.prepare import Prepared, Preparer, first_line, topic_van
+from ingest.consumer.prepare import say as _say
+
 BATCH_TOPIC = "amr/v1/vans/+/batches"
 RECEIPT_TOPIC = "amr/v1/vans/{van_id}/receipts"
-KEY_RELOAD_S = 30.0
+DECODE_PROCESSES = 1  # decode processes per worker (0: decode in a thread of the serving process)
 GROUP_MAX = 8  # batches committed in one transaction at most; Mosquitto lets 20 be unacknowledged by default
 SQLITE_CACHE_KIB = 131_072  # page cache per connection: the readings indexes' hot pages stay in memory
 SQLITE_CHECKPOINT_PAGES = 10_000  # WAL pages before a checkpoint (SQLite's default of 1000 checkpoints
@@ -48,9 +51,7 @@ def shared_topic(group: str) -> str:
     return f"$share/{group}/{BATCH_TOPIC}" if group else BATCH_TOPIC
 
 
-def van_of(topic: str) -> str | None:
-    parts = topic.split("/")
-    return parts[3] if len(parts) == 5 and parts[:3] == ["amr", "v1", "vans"] and parts[4] == "batches" else None
+van_of = topic_van
 
 
 @dataclass(slots=True)
@@ -81,12 +82,12 @@ class SchemaMissing(RuntimeError):
     """The database answers but has no tables: retrying would not help, so the command stops."""
 
 
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 class BatchHandler:
-    """Turns one MQTT message into stored rows and a receipt body (blocking; run in a worker thread)."""
+    """Stores prepared messages and makes their receipt bodies (blocking; run in a worker thread).
+
+    ``prepare_many``/``handle`` decode here too, for tools and tests; the service decodes in
+    ``decode_process.Decoders`` instead.
+    """
 
     def __init__(self, db_url: str, log: Callable[[str], None] = _say) -> None:
         from sqlalchemy.orm import sessionmaker
@@ -99,42 +100,21 @@ class BatchHandler:
             _sqlite_tuning(self.engine)
         self.sessions = sessionmaker(self.engine)
         self.log = log
-        self.dec: Any = None
-        self.loaded_at = 0.0
+        self.preparer: Preparer | None = None
 
-    def ready(self) -> None:
-        """Connect and load keys; raises ``OperationalError`` while the database is unreachable."""
-        from ingest.decode_store import KeyedDecoder
+    def ready(self) -> int:
+        """Connect and count the known meters; raises ``OperationalError`` while the database is unreachable."""
+        from sqlalchemy import func, select
+
+        from ingest.models.master import Meter
 
         with self.sessions() as s:
-            self.dec = KeyedDecoder(s)
-        self.loaded_at = time.monotonic()
+            return int(s.scalar(select(func.count()).select_from(Meter)) or 0)
 
-    def reload(self) -> None:
-        """Pick up keys and meters imported since the last load; on a database hiccup keep the old ones."""
-        from sqlalchemy.exc import DBAPIError
-
-        try:
-            self.ready()
-        except DBAPIError as exc:
-            if self.dec is None:
-                raise
-            self.loaded_at = time.monotonic()
-            self.log(f"error: could not reload keys ({_first_line(exc)}); decoding with the keys loaded before")
-
-    def prepare(self, topic: str, payload: bytes) -> Prepared:
-        """Parse and decode (CPU only, no database): runs while the previous batch is being committed."""
-        from ingest.consumer.payload import PayloadError, parse_batch
-        from ingest.decode_store import decode_batch
-
-        if self.dec is None or time.monotonic() - self.loaded_at > KEY_RELOAD_S:
-            self.reload()
-        t0 = time.perf_counter()
-        try:
-            batch = parse_batch(payload, van_of(topic))
-        except PayloadError as exc:
-            return Prepared(topic, payload, None, None, exc, t0)
-        return Prepared(topic, payload, batch, decode_batch(batch, self.dec), None, t0)
+    def prepare_many(self, work: list[tuple[str, bytes]]) -> list[Prepared]:
+        if self.preparer is None:
+            self.preparer = Preparer(self.db_url, self.log)
+        return self.preparer.prepare_many(work)
 
     def store(self, p: Prepared) -> tuple[str, dict[str, int]] | None:
         """Store one message in one transaction and return (van_id, receipt body); None when no van can be told.
@@ -147,16 +127,16 @@ class BatchHandler:
 
         from ingest.decode_store import store_with_retry
 
-        if p.batch is None:
+        if p.ready is None:
             return self._quarantine(p)
         try:
-            receipt = store_with_retry(self.sessions, p.batch, self.dec, decoded=p.decoded)
+            receipt = store_with_retry(self.sessions, p.ready)
         except OperationalError:
             raise
         except DBAPIError as exc:
             return self._quarantine(_refused(p, exc))
         self._log_stored(p, receipt)
-        return p.batch.van_id, receipt.body()
+        return p.ready.van_id, receipt.body()
 
     def store_many(self, group: list[Prepared]) -> list[tuple[str, dict[str, int]] | None]:
         """Store a group of messages: the valid batches in one transaction, the rest one by one.
@@ -168,11 +148,11 @@ class BatchHandler:
 
         from ingest.decode_store import store_many_with_retry
 
-        good = [p for p in group if p.batch is not None]
+        good = [p for p in group if p.ready is not None]
         if len(good) < 2:
             return [self.store(p) for p in group]
         try:
-            receipts = store_many_with_retry(self.sessions, [(p.batch, p.decoded) for p in good], self.dec)
+            receipts = store_many_with_retry(self.sessions, [p.ready for p in good])
         except OperationalError:
             raise
         except DBAPIError:
@@ -181,11 +161,11 @@ class BatchHandler:
         out: list[tuple[str, dict[str, int]] | None] = []
         for p in group:
             r = done.get(id(p))
-            if r is None:
+            if r is None or p.ready is None:
                 out.append(self._quarantine(p))
                 continue
             self._log_stored(p, r)
-            out.append((p.batch.van_id, r.body()))
+            out.append((p.ready.van_id, r.body()))
         return out
 
     def _quarantine(self, p: Prepared) -> tuple[str, dict[str, int]] | None:
@@ -211,26 +191,24 @@ class BatchHandler:
         return (receipt.van_id, receipt.body()) if receipt is not None else None
 
     def _log_stored(self, p: Prepared, receipt: Any) -> None:
+        assert p.ready is not None
         what = "redelivered, receipted again" if receipt.redelivered else "stored"
-        self.log(f"batch {p.batch.van_id}/{p.batch.batch_seq} {what}: {len(p.batch.records)} records, "
+        self.log(f"batch {p.ready.van_id}/{p.ready.batch_seq} {what}: {p.ready.records} records, "
                  f"{receipt.stored} new readings, {receipt.duplicates} duplicates, {receipt.quarantined} quarantined "
                  f"({time.perf_counter() - p.t0:.3f} s)")
 
-    def prepare_many(self, work: list[tuple[str, bytes]]) -> list[Prepared]:
-        return [self.prepare(topic, payload) for topic, payload in work]
-
     def handle(self, topic: str, payload: bytes) -> tuple[str, dict[str, int]] | None:
         """Prepare and store one message (the non-pipelined path, used by tools and tests)."""
-        return self.store(self.prepare(topic, payload))
+        return self.store(self.prepare_many([(topic, payload)])[0])
 
 
 def _refused(p: Prepared, exc: BaseException) -> Prepared:
     """``p`` turned into a malformed payload whose reason is the database's refusal."""
     from ingest.consumer.payload import PayloadError
 
-    return Prepared(p.topic, p.payload, None, None,
-                    PayloadError(f"database refused the batch: {_first_line(exc)}",
-                                 getattr(p.batch, "van_id", None), getattr(p.batch, "batch_seq", None)), p.t0)
+    return Prepared(p.topic, p.payload, None,
+                    PayloadError(f"database refused the batch: {first_line(exc)}",
+                                 getattr(p.ready, "van_id", None), getattr(p.ready, "batch_seq", None)), p.t0)
 
 
 def _sqlite_tuning(engine: Any) -> None:
@@ -259,39 +237,41 @@ def _sqlite_tuning(engine: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-@dataclass(slots=True)
-class Prepared:
-    topic: str
-    payload: bytes
-    batch: Any  # payload.Batch, or None when the payload is malformed
-    decoded: Any
-    error: Any  # payload.PayloadError
-    t0: float
-
-
 async def serve(broker_url: str, db_url: str, client_id: str, group: str = "ingest",
                 log: Callable[[str], None] = _say, retry_s: float = 2.0, max_inflight: int = 20,
-                group_max: int = GROUP_MAX) -> None:
+                group_max: int = GROUP_MAX, decode_processes: int = DECODE_PROCESSES) -> None:
     """Run forever: (re)connect the database and the broker, consume, receipt, acknowledge."""
-    import aiomqtt
     from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from ingest.consumer.decode_process import Decoders
 
     address = parse_broker(broker_url)
     handler = BatchHandler(db_url, log)
     delay = retry_s
     while True:
         try:
-            await asyncio.to_thread(handler.ready)
+            meters = await asyncio.to_thread(handler.ready)
             break
         except (OperationalError, DBAPIError) as exc:
-            text = _first_line(exc)
+            text = first_line(exc)
             if "no such table" in text or ("relation" in text and "does not exist" in text):
                 raise SchemaMissing(f"database {_safe_url(db_url)} has no ingest schema ({text}); "
                                     "run `amr db upgrade --db URL` first") from None
-            log(f"error: database {_safe_url(db_url)} unreachable ({_first_line(exc)}); retrying in {delay:.0f} s")
+            log(f"error: database {_safe_url(db_url)} unreachable ({first_line(exc)}); retrying in {delay:.0f} s")
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
-    log(f"database {_safe_url(db_url)} ready: {len(handler.dec.meters)} meters known")
+    log(f"database {_safe_url(db_url)} ready: {meters} meters known")
+    decoders = Decoders(db_url, decode_processes, log)
+    try:
+        await _serve_broker(address, handler, decoders, client_id, group, log, retry_s, max_inflight, group_max)
+    finally:
+        decoders.close()
+
+
+async def _serve_broker(address: BrokerAddress, handler: BatchHandler, decoders: Any, client_id: str, group: str,
+                        log: Callable[[str], None], retry_s: float, max_inflight: int, group_max: int) -> None:
+    import aiomqtt
+
     delay = retry_s
     while True:
         client = aiomqtt.Client(address.host, address.port, identifier=client_id, clean_session=False,
@@ -305,7 +285,7 @@ async def serve(broker_url: str, db_url: str, client_id: str, group: str = "inge
             async with client:
                 # Consume while subscribing: a persistent session's queued batches arrive at once, and with
                 # them unacknowledged the broker may hold the SUBACK back; waiting for it first could stall.
-                consumer = asyncio.create_task(_consume(client, handler, log, group_max))
+                consumer = asyncio.create_task(_consume(client, handler, decoders, log, group_max))
                 try:
                     await client.subscribe(shared_topic(group), qos=1, timeout=60)
                     log(f"subscribed to {shared_topic(group)} on {address.host}:{address.port} as {client_id}")
@@ -320,14 +300,17 @@ async def serve(broker_url: str, db_url: str, client_id: str, group: str = "inge
             delay = min(delay * 2, 30.0)
 
 
-async def _consume(client: Any, handler: BatchHandler, log: Callable[[str], None],
+async def _consume(client: Any, handler: BatchHandler, decoders: Any, log: Callable[[str], None],
                    group_max: int = GROUP_MAX) -> None:
-    """Two-stage pipeline: decode the next group while the previous one is committed, receipted and acknowledged.
+    """Pipeline: the decode stage prepares the next groups while this process stores the earlier ones.
 
     A group is the message that arrived plus whatever else is already queued (at most ``group_max``).
-    Commits, receipts and PUBACKs stay in arrival order (MQTT requires PUBACKs in order).
+    Its decoding starts at once; commits, receipts and PUBACKs stay in arrival order (MQTT requires
+    PUBACKs in order), one group after the other in ``_store_in_order``.
     """
-    pending: asyncio.Task[None] | None = None
+    todo: asyncio.Queue[tuple[list[Any], asyncio.Future[list[Prepared]]]] = asyncio.Queue(
+        maxsize=max(2, len(decoders.procs) + 1))
+    storer = asyncio.create_task(_store_in_order(client, handler, todo, log))
     messages = client.messages
     try:
         async for message in messages:
@@ -335,13 +318,25 @@ async def _consume(client: Any, handler: BatchHandler, log: Callable[[str], None
             while len(group) < group_max and len(messages) > 0:
                 group.append(await anext(messages))
             work = [(str(m.topic), m.payload if isinstance(m.payload, bytes) else bytes(m.payload)) for m in group]
-            prepared = await asyncio.to_thread(handler.prepare_many, work)
-            if pending is not None:
-                await pending
-            pending = asyncio.create_task(_finish(client, handler, group, prepared, log))
+            prepared = asyncio.ensure_future(decoders.prepare(work))
+            put = asyncio.ensure_future(todo.put((group, prepared)))
+            await asyncio.wait({put, storer}, return_when=asyncio.FIRST_COMPLETED)
+            if storer.done():  # it only ends by an error, which stops the consumer
+                put.cancel()
+                prepared.cancel()
+                storer.result()
     finally:
-        if pending is not None and not pending.done():
-            pending.cancel()
+        storer.cancel()
+        while not todo.empty():
+            todo.get_nowait()[1].cancel()
+
+
+async def _store_in_order(client: Any, handler: BatchHandler,
+                          todo: asyncio.Queue[tuple[list[Any], asyncio.Future[list[Prepared]]]],
+                          log: Callable[[str], None]) -> None:
+    while True:
+        group, prepared = await todo.get()
+        await _finish(client, handler, group, await prepared, log)
 
 
 async def _finish(client: Any, handler: BatchHandler, group: list[Any], prepared: list[Prepared],
@@ -356,7 +351,7 @@ async def _finish(client: Any, handler: BatchHandler, group: list[Any], prepared
             break
         except OperationalError as exc:
             # Not acknowledged yet: the batches stay ours; retry until the database is back.
-            log(f"error: database failed while storing a batch ({_first_line(exc)}); retrying in {delay:.0f} s")
+            log(f"error: database failed while storing a batch ({first_line(exc)}); retrying in {delay:.0f} s")
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
     receipts = []
@@ -377,11 +372,6 @@ async def _finish(client: Any, handler: BatchHandler, group: list[Any], prepared
 def _topic_level(name: str) -> bool:
     """Whether ``name`` can stand as one level of a topic we publish to (MQTT 3.1.1, 4.7)."""
     return bool(name) and not any(c in name for c in "/+#\x00")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
 
 
 def _safe_url(url: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, func
+from sqlalchemy import DateTime, Float, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ingest.models.base import Base
@@ -25,7 +25,7 @@ class Reading(Base):
     __tablename__ = "readings"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    meter_id: Mapped[str] = mapped_column(ForeignKey("meters.meter_id"), index=True)
+    meter_id: Mapped[str] = mapped_column(String(8), index=True)  # a meters.meter_id (no FOREIGN KEY: migration 0004)
     read_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     total_m3: Mapped[float | None] = mapped_column(Float)
     target_m3: Mapped[float | None] = mapped_column(Float)
@@ -33,7 +33,7 @@ class Reading(Base):
     flow_m3h: Mapped[float | None] = mapped_column(Float)
     alarms: Mapped[str] = mapped_column(String(200), default="")
     source: Mapped[str] = mapped_column(String(16))
-    raw_frame_id: Mapped[int | None] = mapped_column(ForeignKey("raw_frames.id"), index=True)
+    raw_frame_id: Mapped[int | None] = mapped_column(Integer, index=True)  # a raw_frames.id (idem)
     dedupe_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     submitted_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
