@@ -29,7 +29,7 @@ def serve(
     group: Annotated[str, typer.Option("--group", help="Shared-subscription group the workers split.")] = "ingest",
     group_max: Annotated[int, typer.Option(
         "--group-max", min=1, help="Batches committed in one transaction at most, when several are waiting "
-        "(1: one transaction per batch).")] = 8,  # service.GROUP_MAX
+        "(1: one transaction per batch).")] = 32,  # service.GROUP_MAX
     decode_processes: Annotated[int, typer.Option(
         "--decode-processes", min=0, help="Processes that decode while this one writes to the database "
         "(0: decode in this process).")] = 1,  # service.DECODE_PROCESSES

@@ -13,7 +13,7 @@ decode processes, PostgreSQL, Mosquitto and this publisher), read from /proc ove
 where the 2 cores went.
 
 Usage: python benchmarks/ingest_bench.py [N] [--meters M] [--batch B] [--pg URL] [--configs sqlite:1,pg:1,pg:2]
-                                         [--decode-processes D]
+                                         [--decode-processes D] [--group-max G]
 (``--pg`` defaults to $AMR_BENCH_PG_URL; without it the PostgreSQL configurations are skipped, said so.)
 """
 
@@ -123,7 +123,7 @@ def cpu_by_part(ingest_pids: set[int]) -> dict[str, float]:
 
 
 def run_config(db: str, url: str, workers: int, town: Path, payloads: list[tuple[str, int, bytes]], n: int,
-               folder: Path, decode_processes: int | None = None) -> float:
+               folder: Path, extra_args: list[str]) -> float:
     if db == "pg":
         reset_postgres(url)
     create_schema(url)
@@ -134,8 +134,7 @@ def run_config(db: str, url: str, workers: int, town: Path, payloads: list[tuple
     procs = [Ingest(broker.port, url, folder / f"ingest-{db}-{workers}-{i}.log", client_id=f"bench-{i}")
              for i in range(workers)]
     for p in procs:
-        if decode_processes is not None:
-            p.args += ["--decode-processes", str(decode_processes)]
+        p.args += extra_args
         p.start()
     van = Van(broker.port, resend_s=600, keep_payloads=False)
     pids = {p.proc.pid for p in procs if p.proc is not None}
@@ -173,6 +172,7 @@ def main() -> None:
     ap.add_argument("--configs", default="sqlite:1,pg:1,pg:2")
     ap.add_argument("--decode-processes", type=int, default=None,
                     help="passed to every `amr ingest serve` (default: the command's own default)")
+    ap.add_argument("--group-max", type=int, default=None, help="idem")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -204,7 +204,9 @@ def main() -> None:
                 print(f"  {cfg}: skipped (no --pg URL and AMR_BENCH_PG_URL unset)")
                 continue
             url = args.pg if db == "pg" else f"sqlite:///{folder / f'bench-{workers}.db'}"
-            results[cfg] = run_config(db, url, int(workers), town, payloads, args.n, folder, args.decode_processes)
+            extra = [*(["--decode-processes", str(args.decode_processes)] if args.decode_processes is not None else []),
+                     *(["--group-max", str(args.group_max)] if args.group_max is not None else [])]
+            results[cfg] = run_config(db, url, int(workers), town, payloads, args.n, folder, extra)
         print("summary (frames/s; % of the bare decode rate of the same frames):")
         for cfg, rate in results.items():
             print(f"  {cfg:8} {rate:10,.0f}  {100 * rate / bare:5.1f} %")
