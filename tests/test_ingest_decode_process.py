@@ -124,3 +124,37 @@ def test_decode_process_killed_then_serving_process_killed(mosquitto: Broker, tm
     assert _rows(url, "SELECT count(*), count(DISTINCT dedupe_key) FROM readings WHERE raw_frame_id IS NOT NULL") \
         == [(distinct, distinct)]
     assert _rows(url, "SELECT count(*) FROM received_batches") == [(len(batches),)]
+
+
+def test_a_decode_process_that_dies_twice_on_the_same_work_leaves_it_to_the_serving_process(tmp_path: Path) -> None:
+    """Started again once; when the new process dies too, the serving process decodes the work itself."""
+    import multiprocessing
+
+    from ingest.consumer.decode_process import DecodeProcess, Decoders
+    from ingest.consumer.prepare import Preparer
+
+    url, heard = _town_db(tmp_path)
+    work = [(TOPIC, encode_batch(b)) for b in batches_of("van-a", records_of(heard)[:30], 10)]
+    logs: list[str] = []
+
+    class Dying(DecodeProcess):
+        def start(self) -> None:  # a process that exits at once, as one that crashes on its work would
+            ctx = multiprocessing.get_context("spawn")
+            here, there = ctx.Pipe()
+            self.proc = ctx.Process(target=os._exit, args=(3,), daemon=True)
+            self.proc.start()
+            there.close()  # the process never had this end: its pipe is closed from the start
+            self.conn = here
+
+    async def run() -> list[object]:
+        decoders = Decoders(url, 0, logs.append)
+        decoders.procs = [Dying(url, logs.append)]
+        try:
+            return await decoders.prepare(work)
+        finally:
+            decoders.close()
+
+    got = asyncio.run(run())
+    assert [p.ready for p in got] == [p.ready for p in Preparer(url).prepare_many(work)]
+    assert sum("decode process 0 died (exit code 3); starting it again" in line for line in logs) == 2, logs
+    assert any("died twice on the same 3 messages; decoding them in the serving process" in line for line in logs)
