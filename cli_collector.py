@@ -28,7 +28,8 @@ It detects the stick, sets the link mode and commits every frame to the outbox b
 the meters still missing are written to a CSV at the end, for the next drive.
 
 5. Sync at the depot: the outbox syncs over MQTT whenever there is a network ('amr collector status' \
-shows what is left), or 'amr collector export' hands it over as a file.
+shows what is left); 'amr collector sync' hands over what is left without the stick, and \
+'amr collector export' hands it over as a file where there is no network.
 """
 
 app = typer.Typer(help=CREW_DAY,
@@ -73,7 +74,8 @@ def run(
                                                 "end (default: missed-YYYY-MM-DD.csv next to the route).")] = None,
     gps: Annotated[str | None, typer.Option("--gps", help="Serial NMEA GPS device; stamps lat/lon.")] = None,
     outbox: OutboxOpt = None,
-    no_sync: Annotated[bool, typer.Option("--no-sync", metavar="", help="Only collect; sync later.")] = False,
+    no_sync: Annotated[bool, typer.Option("--no-sync", metavar="",
+                                          help="Only collect; sync later (amr collector sync).")] = False,
     no_live: Annotated[bool, typer.Option("--no-live", metavar="",
                                           help="No live view: one line per accepted frame instead.")] = False,
     silence: Annotated[float, typer.Option("--silence-timeout", help="Seconds without a telegram before the stick "
@@ -139,6 +141,44 @@ def status(outbox: OutboxOpt = None) -> None:
                    f"{dongle.get('mode')}, resets {dongle.get('resets')}, frames {dongle.get('frames')}; "
                    f"counters {json.dumps(dongle.get('counters', {}), sort_keys=True)}; "
                    f"last event: {dongle.get('last_event')} (at {dongle.get('updated_at')})")
+
+
+@app.command()
+def sync(
+    van_id: Annotated[str, typer.Option("--van-id", help="This van's id (its MQTT user name).")],
+    broker: Annotated[str, typer.Option("--broker", envvar="AMR_BROKER_URL", help="mqtt:// or mqtts://user:pass@host:port.")],
+    outbox: OutboxOpt = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=1.0, help="Give up after this many seconds; what is "
+                                           "left stays in the outbox.")] = 600.0,
+) -> None:
+    """Sync the outbox without the dongle and exit once ingest has receipted every record (at the depot).
+
+    Not while `amr collector run` syncs the same outbox: both would use the van's one MQTT session.
+    """
+    import asyncio
+
+    from collector.sync.broker_url import BrokerUrlError, parse_broker_url
+    from collector.sync.depot import sync_until_empty
+
+    try:
+        parse_broker_url(broker)
+    except BrokerUrlError as exc:
+        raise _fail(f"--broker: {exc}") from None
+    box = outbox or default_outbox()
+    if not box.exists():
+        raise _fail(f"{box}: no outbox there (has the collector run?)")
+    try:
+        done = asyncio.run(sync_until_empty(box, broker, van_id, timeout, typer.echo))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    if done.left:
+        typer.echo(f"error: {done.left} of {done.records} records still unsynced after {done.seconds:.0f} s; they stay "
+                   f"in {box} (run `amr collector sync` again, or `amr collector export` for a file)", err=True)
+        raise typer.Exit(1)
+    if not done.records:
+        typer.echo(f"outbox {box}: nothing to sync (every record already receipted by ingest)")
+        return
+    typer.echo(f"outbox {box}: all {done.records} records receipted by ingest in {done.seconds:.1f} s")
 
 
 @app.command()

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from mosquitto_broker import free_port
+from mosquitto_broker import Broker, free_port, mosquitto  # noqa: F401  (fixture)
 from typer.testing import CliRunner
 
 import cli_simulate
@@ -132,3 +132,52 @@ def test_malformed_route_file(tmp_path: Path, text: str, names: list[str]) -> No
 
 def test_status_of_a_missing_outbox(tmp_path: Path) -> None:
     assert "no outbox" in _one_error_line(amr("collector", "status", "--outbox", str(tmp_path / "none.sqlite")))
+
+
+def test_depot_sync_hands_the_outbox_to_ingest_without_the_dongle(capture: tuple[Path, int], town: Path,
+                                                                  tmp_path: Path, mosquitto: Broker) -> None:  # noqa: F811
+    """`run --no-sync`, then `amr collector sync` into a real `amr ingest serve`: every record archived once."""
+    from db_urls import create_schema, sqlite_url
+    from ingest_radio import Ingest
+    from test_ingest_e2e import _rows
+
+    cap, _sent = capture
+    box = tmp_path / "outbox.sqlite"
+    res = amr("collector", "run", "--port", str(cap), "--dongle", "im871a", "--van-id", "v1", "--outbox", str(box),
+              "--no-sync", "--no-live")
+    assert res.returncode == 0, res.stderr
+    records = int(re.search(r"^\d+ frames heard, (\d+) new records", res.stdout, re.M).group(1))
+    url = sqlite_url(tmp_path)
+    create_schema(url)
+    assert amr("import", "folder", str(town), "--db", url, timeout=120).returncode == 0
+
+    # No broker yet: the time allowed runs out, one clear line, everything stays in the outbox.
+    late = amr("collector", "sync", "--van-id", "v1", "--broker", f"mqtt://127.0.0.1:{free_port()}",
+               "--outbox", str(box), "--timeout", "2")
+    assert late.returncode == 1 and "Traceback" not in late.stderr
+    assert f"error: {records} of {records} records still unsynced" in late.stderr
+    assert sum(x.startswith("sync:") and "unreachable" in x for x in late.stdout.splitlines()) == 1, late.stdout
+
+    ingest = Ingest(mosquitto.port, url, tmp_path / "ingest.log").start()
+    try:
+        done = amr("collector", "sync", "--van-id", "v1", "--broker", f"mqtt://127.0.0.1:{mosquitto.port}",
+                   "--outbox", str(box), "--timeout", "120", timeout=180)
+        again = amr("collector", "sync", "--van-id", "v1", "--broker", f"mqtt://127.0.0.1:{mosquitto.port}",
+                    "--outbox", str(box))
+    finally:
+        ingest.stop()
+    assert done.returncode == 0, done.stderr
+    assert f"all {records} records receipted by ingest" in done.stdout
+    assert again.returncode == 0 and "nothing to sync" in again.stdout
+    st = amr("collector", "status", "--outbox", str(box))
+    assert f"0 unsynced of {records} records" in st.stdout and "0 batches awaiting a receipt" in st.stdout
+    assert _rows(url, "SELECT count(*), count(DISTINCT van_id || ':' || batch_seq || ':' || seq) FROM raw_frames") \
+        == [(records, records)]
+    assert _rows(url, "SELECT count(*) FROM quarantine")[0][0] + _rows(
+        url, "SELECT count(*) FROM readings WHERE raw_frame_id IS NOT NULL")[0][0] <= records
+
+
+def test_depot_sync_of_a_missing_outbox(tmp_path: Path) -> None:
+    line = _one_error_line(amr("collector", "sync", "--van-id", "v1", "--broker", "mqtt://127.0.0.1:1",
+                               "--outbox", str(tmp_path / "none.sqlite")))
+    assert "none.sqlite" in line and "no outbox there" in line
