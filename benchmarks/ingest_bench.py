@@ -122,6 +122,26 @@ def cpu_by_part(ingest_pids: set[int]) -> dict[str, float]:
     return parts
 
 
+def peak_rss_mib(ingest_pids: set[int]) -> dict[str, float]:
+    """Largest peak RSS (VmHWM) of a serving process and of a decode process, in MiB."""
+    out = {"serving": 0.0, "decode": 0.0}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        pid, ppid = int(entry), int(fields["PPid"])
+        part = "serving" if pid in ingest_pids else "decode" if ppid in ingest_pids and b"spawn_main" in cmdline \
+            and b"resource_tracker" not in cmdline else None
+        if part and "VmHWM" in fields:
+            out[part] = max(out[part], int(fields["VmHWM"].split()[0]) / 1024)
+    return out
+
+
 def run_config(db: str, url: str, workers: int, town: Path, payloads: list[tuple[str, int, bytes]], n: int,
                folder: Path, extra_args: list[str]) -> float:
     if db == "pg":
@@ -144,6 +164,7 @@ def run_config(db: str, url: str, workers: int, town: Path, payloads: list[tuple
         van.deliver(payloads, timeout=3600)
         elapsed = van.last_receipt - t0
         after = cpu_by_part(pids)
+        rss = peak_rss_mib(pids)
     finally:
         van.close()
         for p in procs:
@@ -160,6 +181,8 @@ def run_config(db: str, url: str, workers: int, town: Path, payloads: list[tuple
     used = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
     print("    CPU per frame: " + ", ".join(f"{k} {1e6 * v / n:.1f} µs" for k, v in sorted(used.items()) if v > 0)
           + f"; all {1e6 * sum(used.values()) / n:.1f} µs = {sum(used.values()) / elapsed:.2f} cores busy", flush=True)
+    print(f"    peak RSS per worker: serving process {rss['serving']:.0f} MiB, decode process {rss['decode']:.0f} MiB",
+          flush=True)
     return n / elapsed
 
 
