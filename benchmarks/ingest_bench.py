@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from db_urls import create_schema, reset_postgres  # noqa: E402
-from ingest_radio import Ingest, Van, run_amr  # noqa: E402
+from ingest_radio import Ingest, Van, process_parts, run_amr  # noqa: E402
 from mosquitto_broker import Broker  # noqa: E402
 
 from decoders import Decoder  # noqa: E402
@@ -91,54 +91,19 @@ def count(url: str, sql: str) -> int:
 
 
 def cpu_by_part(ingest_pids: set[int]) -> dict[str, float]:
-    """CPU seconds so far of every process, summed by the part it plays (Linux /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
+    """CPU seconds so far of every process, summed by the part it plays."""
     parts: dict[str, float] = {}
-    me = os.getpid()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat.rsplit(")", 1)[1].split()
-        pid, ppid, cpu = int(entry), int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
-        if pid in ingest_pids:
-            part = "serving"
-        elif ppid in ingest_pids:
-            part = "decode" if b"resource_tracker" not in cmdline else "serving"
-        elif name.startswith("postgres"):
-            part = "postgres"
-        elif name == "mosquitto":
-            part = "mosquitto"
-        elif pid == me:
-            part = "publisher"
-        else:
-            continue
+    for part, _pid, cpu, _hwm in process_parts(ingest_pids):
         parts[part] = parts.get(part, 0.0) + cpu
     return parts
 
 
 def peak_rss_mib(ingest_pids: set[int]) -> dict[str, float]:
-    """Largest peak RSS (VmHWM) of a serving process and of a decode process, in MiB."""
+    """Largest peak RSS of a serving process and of a decode process, in MiB."""
     out = {"serving": 0.0, "decode": 0.0}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            status = Path(f"/proc/{entry}/status").read_text()
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        pid, ppid = int(entry), int(fields["PPid"])
-        part = "serving" if pid in ingest_pids else "decode" if ppid in ingest_pids and b"spawn_main" in cmdline \
-            and b"resource_tracker" not in cmdline else None
-        if part and "VmHWM" in fields:
-            out[part] = max(out[part], int(fields["VmHWM"].split()[0]) / 1024)
+    for part, pid, _cpu, hwm in process_parts(ingest_pids):
+        if part == "decode" or pid in ingest_pids:
+            out[part] = max(out[part], hwm)
     return out
 
 

@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,40 @@ LOCAL = ZoneInfo("Europe/Warsaw")
 
 def run_amr(*args: object, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*AMR, *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def process_parts(ingest_pids: set[int]) -> Iterator[tuple[str, int, float, float]]:
+    """(part, pid, CPU seconds, peak RSS in MiB) of every process that plays a part in an ingest run, from
+    Linux's /proc: ``serving`` (a pid of ``ingest_pids``, or multiprocessing's resource tracker under it),
+    ``decode`` (its decode processes), ``postgres``, ``mosquitto``, ``publisher`` (this process)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            status = Path(f"/proc/{entry}/status").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat.rsplit(")", 1)[1].split()
+        pid, ppid = int(entry), int(fields[1])
+        if pid in ingest_pids:
+            part = "serving"
+        elif ppid in ingest_pids:
+            part = "decode" if b"spawn_main" in cmdline and b"resource_tracker" not in cmdline else "serving"
+        elif name.startswith("postgres"):
+            part = "postgres"
+        elif name == "mosquitto":
+            part = "mosquitto"
+        elif pid == me:
+            part = "publisher"
+        else:
+            continue
+        hwm = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+        yield part, pid, (int(fields[11]) + int(fields[12])) / tick, hwm / 1024
 
 
 def make_town(folder: Path, meters: int = 60, seed: int = 3) -> tuple[Path, Path, list[dict[str, str]]]:

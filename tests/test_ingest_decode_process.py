@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from db_urls import create_schema, sqlite_url
-from ingest_radio import Ingest, Van, batches_of, make_town, records_of, run_amr
+from ingest_radio import Ingest, Van, batches_of, make_town, process_parts, records_of, run_amr
 from mosquitto_broker import Broker, mosquitto  # noqa: F401  (fixture)
 from test_ingest_e2e import _rows
 
@@ -30,19 +30,7 @@ def _town_db(tmp_path: Path) -> tuple[str, list[dict[str, str]]]:
 
 def _decode_children(pid: int) -> list[int]:
     """The decode processes of serving process ``pid`` (not multiprocessing's resource tracker)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ")
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == pid and b"spawn_main" in cmdline and b"resource_tracker" not in cmdline:
-            found.append(int(entry))
-    return found
+    return [p for part, p, _cpu, _hwm in process_parts({pid}) if part == "decode"]
 
 
 def _running(pid: int) -> bool:
