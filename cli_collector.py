@@ -153,10 +153,12 @@ def sync(
 ) -> None:
     """Sync the outbox without the dongle and exit once ingest has receipted every record (at the depot).
 
-    Not while `amr collector run` syncs the same outbox: both would use the van's one MQTT session.
+    Refused while another process (`amr collector run`) syncs the same outbox: both would use the
+    van's one MQTT session.
     """
     import asyncio
 
+    from collector.sync import SyncBusy
     from collector.sync.broker_url import BrokerUrlError, parse_broker_url
     from collector.sync.depot import sync_until_empty
 
@@ -169,6 +171,8 @@ def sync(
         raise _fail(f"{box}: no outbox there (has the collector run?)")
     try:
         done = asyncio.run(sync_until_empty(box, broker, van_id, timeout, typer.echo))
+    except SyncBusy as exc:
+        raise _fail(f"{exc} (a collector run? it hands the records over itself)") from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     if done.left:

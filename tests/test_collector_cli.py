@@ -181,3 +181,20 @@ def test_depot_sync_of_a_missing_outbox(tmp_path: Path) -> None:
     line = _one_error_line(amr("collector", "sync", "--van-id", "v1", "--broker", "mqtt://127.0.0.1:1",
                                "--outbox", str(tmp_path / "none.sqlite")))
     assert "none.sqlite" in line and "no outbox there" in line
+
+
+def test_depot_sync_is_refused_while_another_process_syncs_the_outbox(capture: tuple[Path, int],
+                                                                     tmp_path: Path) -> None:
+    import fcntl
+
+    from collector.sync import sync_lock_path
+
+    cap, _sent = capture
+    box = tmp_path / "outbox.sqlite"
+    assert amr("collector", "run", "--port", str(cap), "--dongle", "im871a", "--van-id", "v1", "--outbox", str(box),
+               "--no-sync", "--no-live").returncode == 0
+    with sync_lock_path(box).open("a+") as fh:  # as a running `collector run` with --broker holds it
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        line = _one_error_line(amr("collector", "sync", "--van-id", "v1", "--broker", "mqtt://127.0.0.1:1",
+                                   "--outbox", str(box)))
+    assert "another process is syncing" in line and "outbox.sqlite" in line

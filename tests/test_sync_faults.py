@@ -203,3 +203,63 @@ def test_restart_resends_unreceipted_batch_with_the_same_batch_seq(mosquitto: Br
     assert ob.stats().depth == 0
     assert ob._db.execute("SELECT stored, duplicates FROM batches WHERE batch_seq = 1").fetchone() == (0, 20)
     ob.close()
+
+
+def test_one_process_syncs_an_outbox_at_a_time(mosquitto: Broker, tmp_path: Path) -> None:  # noqa: F811
+    """While another process holds the outbox's sync lock, a sync waits (saying so once) or, asked not to
+    wait, refuses; once the holder is gone, the waiting sync hands everything over."""
+    import fcntl
+
+    from collector.sync import SyncBusy, sync_lock_path
+
+    outbox, store, van = tmp_path / "o.sqlite", tmp_path / "store.sqlite", "van-lock"
+    ob = Outbox(outbox)
+    for i in range(25):
+        ob.add(HeardFrame(bytes([11, i]) + bytes(9), datetime.now(UTC), -70.0, "C1", "hex"))
+    ob.commit()
+    ob.close()
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time\n"
+                               f"f = open({str(sync_lock_path(outbox))!r}, 'a+')\n"
+                               "fcntl.flock(f, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(60)"],
+                              stdout=subprocess.PIPE)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == b"locked"
+    responder = start_responder(mosquitto, store)
+    events: list[str] = []
+    try:
+        async def refused() -> None:
+            await run_sync(outbox, mosquitto.url, van, stop=asyncio.Event(), wait_for_lock=False)
+
+        with pytest.raises(SyncBusy, match="another process is syncing"):
+            asyncio.run(refused())
+
+        async def waits() -> None:
+            stop = asyncio.Event()
+            task = asyncio.create_task(run_sync(outbox, mosquitto.url, van, stop=stop, batch_max_age_s=0.0,
+                                                poll_s=0.05, on_event=events.append))
+            await asyncio.sleep(1.5)
+            assert not task.done() and _depth(outbox) == 25  # nothing sent while the other holds it
+            holder.kill()  # the kernel releases a dead holder's lock
+            for _ in range(200):
+                if _depth(outbox) == 0:
+                    break
+                await asyncio.sleep(0.05)
+            stop.set()
+            await task
+
+        asyncio.run(waits())
+    finally:
+        holder.kill()
+        holder.wait()
+        stop_proc(responder)
+    assert _depth(outbox) == 0
+    assert sum("another process is syncing this outbox" in e for e in events) == 1, events
+    with sync_lock_path(outbox).open("a+") as fh:  # released by the sync that finished
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _depth(outbox: Path) -> int:
+    ob = Outbox(outbox)
+    try:
+        return ob.depth()
+    finally:
+        ob.close()

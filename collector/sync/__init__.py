@@ -28,7 +28,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from collector.outbox import Outbox, us_to_iso
 from collector.sync.broker_url import BrokerUrl, BrokerUrlError, parse_broker_url
@@ -236,7 +236,7 @@ async def run_sync(outbox_path: str | Path, broker_url: str, van_id: str, *, sto
                    compression: str = "zlib", resend_after_s: float = 60.0, status_interval_s: float = 30.0,
                    backoff_min_s: float = 0.5, backoff_max_s: float = 60.0, keepalive_s: int = 30,
                    poll_s: float = 0.2, drain_s: float = 0.0, publish_timeout_s: float = 30.0,
-                   on_event: Callable[[str], None] | None = None) -> None:
+                   on_event: Callable[[str], None] | None = None, wait_for_lock: bool = True) -> None:
     """Sync the outbox to the broker until ``stop`` is set (then drain for up to ``drain_s`` seconds).
 
     Never raises for network trouble: an unreachable or restarting broker is logged (one line per
@@ -249,6 +249,8 @@ async def run_sync(outbox_path: str | Path, broker_url: str, van_id: str, *, sto
     awaiting a receipt, ``resend_after_s``, ``status_interval_s``, ``backoff_min_s``/``backoff_max_s``,
     ``keepalive_s``, ``poll_s`` (how often the outbox is looked at), ``compression``,
     ``publish_timeout_s`` (no PUBACK by then: the link is presumed dead and is rebuilt).
+    One process syncs an outbox at a time (see ``_take_sync_lock``): another waits, or with
+    ``wait_for_lock=False`` gets ``SyncBusy`` at once.
     """
     url = parse_broker_url(broker_url)
     if compression not in ("zlib", "none"):
@@ -258,11 +260,59 @@ async def run_sync(outbox_path: str | Path, broker_url: str, van_id: str, *, sto
             "status_interval_s": status_interval_s, "backoff_min_s": backoff_min_s, "backoff_max_s": backoff_max_s,
             "keepalive_s": keepalive_s, "poll_s": poll_s, "drain_s": drain_s,
             "publish_timeout_s": publish_timeout_s}
-    sync = _Sync(outbox_path, url, van_id, stop, opts, on_event)
+    lock = await _take_sync_lock(outbox_path, stop, wait_for_lock, on_event)
+    if lock is None:
+        return
     try:
-        await sync.run()
+        sync = _Sync(outbox_path, url, van_id, stop, opts, on_event)
+        try:
+            await sync.run()
+        finally:
+            sync.ob.close()
     finally:
-        sync.ob.close()
+        lock.close()  # closing the file releases the lock; so does the process's death, however it dies
 
 
-__all__ = ["BrokerUrlError", "decode_batch", "encode_batch", "parse_broker_url", "run_sync", "topics"]
+class SyncBusy(RuntimeError):
+    """Another process is syncing this outbox (``run_sync(wait_for_lock=False)``)."""
+
+
+def sync_lock_path(outbox_path: str | Path) -> Path:
+    return Path(f"{outbox_path}.sync-lock")
+
+
+async def _take_sync_lock(outbox_path: str | Path, stop: asyncio.Event, wait: bool,
+                          on_event: Callable[[str], None] | None) -> IO[str] | None:
+    """The outbox's sync lock: one syncing process per outbox, since all would share the van's one MQTT
+    session (the broker drops the older connection of a client id, so two would knock each other off).
+
+    ``flock`` rather than a pid file: the kernel releases it when the holder dies, even by SIGKILL, so a
+    crashed collector never leaves the outbox locked.  Waits (saying so once) until the other process is
+    done, or raises ``SyncBusy`` when ``wait`` is false; None when ``stop`` is set while waiting.
+    """
+    import fcntl
+
+    fh = sync_lock_path(outbox_path).open("a+")
+    said = False
+    while True:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fh
+        except BlockingIOError:
+            if not wait:
+                fh.close()
+                raise SyncBusy(f"another process is syncing {outbox_path} right now") from None
+        if not said:
+            said = True
+            msg = "another process is syncing this outbox; waiting for it to finish, frames stay in the outbox"
+            log.warning("sync: %s", msg)
+            if on_event is not None:
+                on_event(msg)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 2.0)
+        if stop.is_set():
+            fh.close()
+            return None
+
+
+__all__ = ["BrokerUrlError", "SyncBusy", "decode_batch", "encode_batch", "parse_broker_url", "run_sync", "topics"]

@@ -29,7 +29,10 @@ class DepotSync:
 
 async def sync_until_empty(outbox_path: str | Path, broker_url: str, van_id: str, timeout_s: float,
                            say: Callable[[str], None], poll_s: float = 0.2) -> DepotSync:
-    """Run the sync until every record is receipted or ``timeout_s`` has passed; ``say`` gets progress lines."""
+    """Run the sync until every record is receipted or ``timeout_s`` has passed; ``say`` gets progress lines.
+
+    Raises ``collector.sync.SyncBusy`` when another process (a ``collector run``) is syncing the outbox.
+    """
     from collector.sync import run_sync
 
     watch = Outbox(outbox_path)
@@ -37,7 +40,8 @@ async def sync_until_empty(outbox_path: str | Path, broker_url: str, van_id: str
         start, records = time.monotonic(), watch.depth()
         stop = asyncio.Event()
         task = asyncio.create_task(run_sync(outbox_path, broker_url, van_id, stop=stop, batch_max_age_s=0.0,
-                                            poll_s=poll_s, on_event=lambda m: say(f"sync: {m}")))
+                                            poll_s=poll_s, on_event=lambda m: say(f"sync: {m}"),
+                                            wait_for_lock=False))
         left, shown, next_line = records, records, start + PROGRESS_S
         while left and not task.done() and time.monotonic() - start < timeout_s:
             await asyncio.sleep(poll_s)
