@@ -52,16 +52,21 @@ def dedupe_key(t: Telegram) -> str:
     return f"{t.id}:{hashlib.sha256(head.encode() + t.payload).hexdigest()[:40]}"
 
 
-def reading_row(t: Telegram, raw_id: int | None, read_at: dt.datetime, key: str) -> tuple[Any, ...]:
-    """A reading row in ``bulk.READING_COLS`` order."""
-    return (t.id, read_at, t.total_m3, t.target_m3, dt.date.fromisoformat(t.target_date) if t.target_date else None,
-            t.flow_m3h, " ".join(sorted(t.alarms)), "van", raw_id, key)
+def reading_row(t: Telegram, raw_id: int | None, read_at: dt.datetime, key: str,
+                sqlite: bool = False) -> tuple[Any, ...]:
+    """A reading row in ``bulk.READING_COLS`` order (``sqlite``: instant and date as SQLite's text)."""
+    day = dt.date.fromisoformat(t.target_date) if t.target_date else None
+    if sqlite:
+        return (t.id, sqlite_text(read_at), t.total_m3, t.target_m3, day.isoformat() if day else None,
+                t.flow_m3h, " ".join(sorted(t.alarms)), "van", raw_id, key)
+    return (t.id, read_at, t.total_m3, t.target_m3, day, t.flow_m3h, " ".join(sorted(t.alarms)), "van", raw_id, key)
 
 
-def raw_row(batch_van: str, batch_seq: int, r: Record, t: Telegram | None) -> tuple[Any, ...]:
+def raw_row(batch_van: str, batch_seq: int, r: Record, t: Telegram | None, sqlite: bool = False) -> tuple[Any, ...]:
     """An archive row in ``bulk.RAW_COLS`` order; bad hex is archived as the text that came."""
     frame = r.frame if r.frame is not None else r.frame_text.encode("utf-8", "replace")
-    return (batch_van, batch_seq, r.seq, frame, hashlib.sha256(frame).hexdigest(), r.received_at,
+    return (batch_van, batch_seq, r.seq, frame, hashlib.sha256(frame).hexdigest(),
+            sqlite_text(r.received_at) if sqlite else r.received_at,
             r.rssi_dbm, r.link_mode, r.dongle, r.heard_count, r.lat, r.lon,
             t.id if t is not None and t.id and len(t.id) <= 8 else None)
 
@@ -83,17 +88,10 @@ def ready_batch(batch: Batch, dec: KeyedDecoder, now: dt.datetime | None = None,
     decode = dec.decode
     for i, rec in enumerate(records):
         t, reason, detail = decode(rec.frame)
-        row = raw_row(van, seq, rec, t)
+        raw.append(raw_row(van, seq, rec, t, sqlite))
         if reason is not None or t is None:
             quarantine.append((i, reason or "corrupt", detail[:500]))
         else:
             key = dedupe_key(t)
-            reading = reading_row(t, None, rec.received_at or now, key)
-            if sqlite:
-                reading = (reading[0], sqlite_text(reading[1]), *reading[2:4],
-                           reading[4].isoformat() if reading[4] is not None else None, *reading[5:])
-            readings.append((i, key, reading))
-        if sqlite:
-            row = (*row[:5], sqlite_text(row[5]), *row[6:])
-        raw.append(row)
+            readings.append((i, key, reading_row(t, None, rec.received_at or now, key, sqlite)))
     return ReadyBatch(van, seq, raw, readings, quarantine)

@@ -39,6 +39,14 @@ READING_PG_TYPES = ("text", "timestamptz", "float8", "float8", "date", "float8",
 SQLITE_CHUNK = 1000  # 13 columns x 1000 rows stays under SQLite's 32766 bound parameters
 
 
+def _stamp_columns(pg_types: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(i for i, t in enumerate(pg_types) if t in ("timestamptz", "date"))
+
+
+RAW_STAMPS = _stamp_columns(RAW_PG_TYPES)  # the columns SQLite stores as text (see ``_sqlite_value``)
+READING_STAMPS = _stamp_columns(READING_PG_TYPES)
+
+
 @lru_cache(maxsize=4096)
 def _sqlite_stamp(v: dt.datetime) -> str:
     """Cached because a record's ``received_at`` is written twice (archive row, then reading row)."""
@@ -65,6 +73,16 @@ def _sqlite_value(v: Any) -> Any:
     return v
 
 
+def _sqlite_row(row: tuple[Any, ...], stamps: tuple[int, ...]) -> tuple[Any, ...]:
+    """``row`` with its instants and dates as SQLite's text (rows not rendered by the decode process)."""
+    return tuple(_sqlite_value(v) if j in stamps else v for j, v in enumerate(row))
+
+
+def _rendered(rows: list[tuple[Any, ...]], stamps: tuple[int, ...]) -> bool:
+    """Whether the rows' instants are already SQLite text (``ready_batch(sqlite=True)`` renders all or none)."""
+    return any(type(rows[0][j]) is str for j in stamps)
+
+
 @contextmanager
 def _cursor(session: Session, what: str) -> Iterator[tuple[Any, str]]:
     """A driver cursor on the session's connection and the dialect's name; driver errors come out wrapped."""
@@ -81,26 +99,17 @@ def _cursor(session: Session, what: str) -> Iterator[tuple[Any, str]]:
         cur.close()
 
 
-def _sqlite_insert_returning(session: Session, table: str, cols: tuple[str, ...], pg_types: tuple[str, ...],
+def _sqlite_insert_returning(session: Session, table: str, cols: tuple[str, ...], stamps: tuple[int, ...],
                              rows: list[tuple[Any, ...]], suffix: str, returning: str) -> list[tuple[Any, ...]]:
     """SQLite: multi-row ``VALUES`` lists with ``RETURNING``, in chunks below the bound-parameter limit."""
     names = ", ".join(cols)
     one = "(" + ", ".join("?" * len(cols)) + ")"
-    stamps = [i for i, t in enumerate(pg_types) if t in ("timestamptz", "date")]
     out: list[tuple[Any, ...]] = []
     rendered = _rendered(rows, stamps)
     with _cursor(session, f"INSERT INTO {table}") as (cur, _dialect):
         for i in range(0, len(rows), SQLITE_CHUNK):
             chunk = rows[i:i + SQLITE_CHUNK]
-            params: list[Any] = []
-            if rendered:
-                params.extend(chain.from_iterable(chunk))
-            else:
-                for row in chunk:
-                    start = len(params)
-                    params.extend(row)
-                    for j in stamps:
-                        params[start + j] = _sqlite_value(row[j])
+            params = list(chain.from_iterable(chunk if rendered else (_sqlite_row(r, stamps) for r in chunk)))
             cur.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))} {suffix} "
                         f"RETURNING {returning}", params)
             out.extend(cur.fetchall())
@@ -128,24 +137,16 @@ def _sqlite_raw_frames(session: Session, rows: list[tuple[Any, ...]]) -> list[in
     deferred transaction that reads ``max(id)`` before another writer commits fails at its own write
     (``SQLITE_BUSY_SNAPSHOT``) or on the primary key, never with wrong ids.
     """
-    stamps = [i for i, t in enumerate(RAW_PG_TYPES) if t in ("timestamptz", "date")]
     with _cursor(session, "INSERT INTO raw_frames") as (cur, _dialect):
         cur.execute("SELECT coalesce(max(id), 0) FROM raw_frames")
         first = int(cur.fetchone()[0]) + 1
         ids = list(range(first, first + len(rows)))
         one = "(" + ", ".join("?" * (len(RAW_COLS) + 1)) + ")"
-        if _rendered(rows, stamps):
-            params: Any = ((i, *row) for i, row in zip(ids, rows, strict=True))
-        else:
-            params = ((i, *(_sqlite_value(v) if j in stamps else v for j, v in enumerate(row)))
-                      for i, row in zip(ids, rows, strict=True))
-        cur.executemany(f"INSERT INTO raw_frames (id, {', '.join(RAW_COLS)}) VALUES {one}", params)
+        if not _rendered(rows, RAW_STAMPS):
+            rows = [_sqlite_row(row, RAW_STAMPS) for row in rows]
+        cur.executemany(f"INSERT INTO raw_frames (id, {', '.join(RAW_COLS)}) VALUES {one}",
+                        ((i, *row) for i, row in zip(ids, rows, strict=True)))
     return ids
-
-
-def _rendered(rows: list[tuple[Any, ...]], stamps: list[int]) -> bool:
-    """Whether the rows' instants are already SQLite text (``ready_batch(sqlite=True)`` renders all or none)."""
-    return any(type(rows[0][j]) is str for j in stamps)
 
 
 def insert_raw_frames(session: Session, rows: list[tuple[Any, ...]]) -> list[int]:
@@ -189,6 +190,6 @@ def insert_readings(session: Session, rows: list[tuple[Any, ...]]) -> set[str]:
         return set()
     if session.connection().dialect.name == "postgresql":
         return _copy_readings(session, rows)
-    got = _sqlite_insert_returning(session, "readings", READING_COLS, READING_PG_TYPES, rows,
+    got = _sqlite_insert_returning(session, "readings", READING_COLS, READING_STAMPS, rows,
                             "ON CONFLICT (dedupe_key) DO NOTHING", "dedupe_key")
     return {k for (k,) in got}

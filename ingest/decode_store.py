@@ -1,7 +1,7 @@
 """Decode a batch with the office's keys and store it exactly once: archive, readings, quarantine, receipt.
 
 Why one function for MQTT, ``import-batch`` and the benchmarks: the exactly-once rules must not differ
-by path.  ``store_batch`` runs inside the caller's transaction and writes
+by path.  ``store_batches`` runs inside the caller's transaction and writes
 
 * one ``received_batches`` row per ``(van_id, batch_seq)`` — a redelivered batch finds it and gets the
   counts of its first storage back, nothing else is written;
@@ -97,19 +97,6 @@ class KeyedDecoder:
         return t, None, ""
 
 
-def store_batch(session: Session, batch: Batch | ReadyBatch, dec: KeyedDecoder | None = None,
-                origin: str = "mqtt") -> Receipt:
-    """Store one batch in the session's transaction (the caller commits); see ``store_batches``."""
-    ready = batch if isinstance(batch, ReadyBatch) else ready_batch(batch, _needs(dec))
-    return store_batches(session, [ready], origin)[0]
-
-
-def _needs(dec: KeyedDecoder | None) -> KeyedDecoder:
-    if dec is None:
-        raise TypeError("a Batch needs a KeyedDecoder to be decoded; pass a ReadyBatch otherwise")
-    return dec
-
-
 def store_batches(session: Session, items: Sequence[ReadyBatch], origin: str = "mqtt") -> list[Receipt]:
     """Store several decoded batches in the session's transaction (the caller commits); one receipt per batch.
 
@@ -184,9 +171,13 @@ def store_batches(session: Session, items: Sequence[ReadyBatch], origin: str = "
 
 def store_with_retry(session_factory: Any, batch: Batch | ReadyBatch, dec: KeyedDecoder | None = None,
                      origin: str = "mqtt") -> Receipt:
-    """``store_batch`` in its own transaction, retried after losing a race to another worker."""
-    ready = batch if isinstance(batch, ReadyBatch) else ready_batch(batch, _needs(dec))
-    return store_many_with_retry(session_factory, [ready], origin)[0]
+    """One batch in its own transaction (decoded here with ``dec`` unless it comes as a ``ReadyBatch``),
+    retried after losing a race to another worker."""
+    if not isinstance(batch, ReadyBatch):
+        if dec is None:
+            raise TypeError("a Batch needs a KeyedDecoder to be decoded; pass a ReadyBatch otherwise")
+        batch = ready_batch(batch, dec)
+    return store_many_with_retry(session_factory, [batch], origin)[0]
 
 
 def store_many_with_retry(session_factory: Any, items: Sequence[ReadyBatch], origin: str = "mqtt") -> list[Receipt]:

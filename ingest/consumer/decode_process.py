@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from ingest.consumer.prepare import Outcome, Prepared, Preparer, first_line, say
+from ingest.consumer.prepare import Outcome, Prepared, Preparer, first_line, prepared, say
 
 RETRY_S = 2.0
 
@@ -139,8 +139,7 @@ class Decoders:
             self.log(f"error: decode process {proc.index} died twice on the same {len(work)} messages; "
                      "decoding them in the serving process")
             return await self._retrying(lambda: self._local().prepare_many(work))
-        return [Prepared(topic, payload, ready, error, t0)
-                for (topic, payload), (ready, error) in zip(work, outs, strict=True)]
+        return prepared(work, outs, t0)
 
     async def _retrying(self, call: Callable[[], Any]) -> Any:
         """Run ``call`` in a thread; while the keys cannot be loaded, say so and try again with back-off."""

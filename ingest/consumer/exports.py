@@ -1,4 +1,4 @@
-"""Collector exports (JSON Lines of contract-2 record objects) cut into batches for ``store_batch``.
+"""Collector exports (JSON Lines of contract-2 record objects) cut into batches for ``store_with_retry``.
 
 A line may carry ``van_id`` and ``batch_seq`` (then it joins that batch, exactly as if it had come over
 MQTT, so an export of batches already received is all duplicates).  Lines without ``batch_seq`` are

@@ -45,6 +45,12 @@ class Prepared:
     t0: float
 
 
+def prepared(work: list[tuple[str, bytes]], outs: list[Outcome], t0: float) -> list[Prepared]:
+    """Each message of ``work`` with its outcome, wherever it was decoded."""
+    return [Prepared(topic, payload, ready, error, t0)
+            for (topic, payload), (ready, error) in zip(work, outs, strict=True)]
+
+
 class Preparer:
     """Keys, meters and the decoder, with the reload rule; blocking, for a thread or the decode process."""
 
@@ -97,5 +103,4 @@ class Preparer:
 
     def prepare_many(self, work: list[tuple[str, bytes]]) -> list[Prepared]:
         t0 = time.perf_counter()
-        return [Prepared(topic, payload, ready, error, t0)
-                for (topic, payload), (ready, error) in zip(work, self.outcomes(work), strict=True)]
+        return prepared(work, self.outcomes(work), t0)

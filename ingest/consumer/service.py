@@ -57,9 +57,6 @@ def shared_topic(group: str) -> str:
     return f"$share/{group}/{BATCH_TOPIC}" if group else BATCH_TOPIC
 
 
-van_of = topic_van
-
-
 @dataclass(slots=True)
 class BrokerAddress:
     host: str
@@ -179,7 +176,7 @@ class BatchHandler:
 
         from ingest.decode_store import store_malformed
 
-        van = (p.error.van_id if p.error else None) or van_of(p.topic)
+        van = (p.error.van_id if p.error else None) or topic_van(p.topic)
         seq = p.error.batch_seq if p.error else None
         try:
             with self.sessions() as s:
@@ -191,7 +188,7 @@ class BatchHandler:
             # What the database refuses is the payload's own van id (a NUL in it, say): keep the payload
             # under the topic's van, which MQTT guarantees is clean, and tell no van.
             with self.sessions() as s:
-                receipt = store_malformed(s, p.payload, str(p.error), van_of(p.topic), None)
+                receipt = store_malformed(s, p.payload, str(p.error), topic_van(p.topic), None)
                 s.commit()
         self.log(f"quarantined a malformed payload on {p.topic} ({len(p.payload)} bytes): {p.error}")
         return (receipt.van_id, receipt.body()) if receipt is not None else None
