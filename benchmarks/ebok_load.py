@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,17 +26,18 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from ebok_helpers import wait_until_serving  # noqa: E402
+
+from simulators.demo.broker import free_port  # noqa: E402
+
 PASSWORD = "Benchmark-Password-1"
 
 
 def amr(*args: object) -> None:
     subprocess.run([str(ROOT / ".venv/bin/amr"), *map(str, args)], check=True, stdout=subprocess.DEVNULL)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def prepare(url: str, work: Path, clients: int) -> list[str]:
@@ -155,17 +155,7 @@ def run_one(label: str, url: str, clients: int, duration: float, rates: list[flo
                                    "--keep-alive", "75"], stdout=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
-            import httpx
-
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    httpx.get(f"{base}/login", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
+            wait_until_serving(base, server, 30)
             for rate in rates:
                 lat, errors, elapsed = asyncio.run(load(base, ids, duration, rate))
                 lat.sort()

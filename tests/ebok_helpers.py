@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import email
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,8 @@ from typing import Any
 from ingest_data import amr, write_folder
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from simulators.demo.broker import free_port
 
 PASSWORD = "Zielona-Woda-2026"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -132,10 +133,18 @@ def activation_link(folder: Path, to: str) -> str:
     raise AssertionError(f"no activation mail to {to}")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def wait_until_serving(base: str, server: Any, seconds: float) -> None:
+    """Wait for a portal process (``amr ebok serve``) to answer ``/login``; fail if it exits or never does."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            httpx.get(f"{base}/login", timeout=2)
+            return
+        except httpx.HTTPError:
+            assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
+            time.sleep(0.2)
 
 
 @contextmanager

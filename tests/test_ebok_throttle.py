@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 from db_urls import db_url  # noqa: F401  (fixture)
-from ebok_helpers import billed_db, customer_client, free_port, login, make_app, session
+from ebok_helpers import billed_db, customer_client, free_port, login, make_app, session, wait_until_serving
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -77,14 +77,8 @@ def test_eleventh_failed_login_is_throttled_across_two_server_processes(db_url: 
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/login", timeout=2)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
-                time.sleep(0.3)
+        wait_until_serving(base, server, 60)
+
         def attempt(password: str) -> int:
             # a fresh client each time: a new connection (and session), so both processes take turns
             with httpx.Client(base_url=base, timeout=10) as c:
